@@ -44,7 +44,11 @@ double ParameterCount(const ModelCard& m) {
 
 double PublishedParamsTolerance(const ModelCard& m) {
   // Digits after the decimal point in the mantissa of e.g. "6.7B", "175B", "340M".
-  const std::string& t = m.published_params_text;
+  // Thousands separators carry no precision: "6,053,381,344" is known to the unit.
+  std::string t;
+  for (char c : m.published_params_text) {
+    if (c != ',') t += c;
+  }
   const size_t dot = t.find('.');
   int decimals = 0;
   if (dot != std::string::npos) {

@@ -76,6 +76,18 @@ TEST(CatalogTest, HandComputedParameterCountOfGpt3) {
   EXPECT_DOUBLE_EQ(ParameterCount(m), 174604259328.0);
 }
 
+TEST(CatalogTest, ToleranceFollowsThePublishedPrecision) {
+  ModelCard m;
+  // "1.7B": known to +-0.05B, more than 1 % of 1.7B (0.017B).
+  m.published_params = 1.7e9;
+  m.published_params_text = "1.7B";
+  EXPECT_DOUBLE_EQ(PublishedParamsTolerance(m), 0.05e9);
+  // "6,053,381,344": exact to the unit, so the 1 % floor applies (60.5M).
+  m.published_params = 6053381344.0;
+  m.published_params_text = "6,053,381,344";
+  EXPECT_DOUBLE_EQ(PublishedParamsTolerance(m), 0.01 * 6053381344.0);
+}
+
 TEST(CatalogTest, LookupIsCaseInsensitiveAndSuggestsOnMiss) {
   EXPECT_EQ(&Shipped().FindDevice("a100"), &Shipped().FindDevice("A100"));
   try {
