@@ -29,3 +29,21 @@ struct Route {
 };
 
 }  // namespace fleetsim
+
+namespace fleetsim {
+
+// What the network model needs to know about a fabric: its directed links and a route
+// between any two nodes. Implemented by ClusterGraph (topologies/cluster_graph.h); tests
+// may implement it by hand. Routes are deterministic: the same pair always gets the same
+// route (equal-cost paths are chosen by a stable hash of the pair, so that traffic spreads
+// over them).
+class Fabric {
+ public:
+  virtual ~Fabric() = default;
+  virtual size_t link_count() const = 0;
+  virtual const DirectedLinkSpec& link(LinkId id) const = 0;
+  // Precondition: both nodes exist and `to` is reachable from `from` (checked at load).
+  virtual const Route& RouteBetween(NodeId from, NodeId to) const = 0;
+};
+
+}  // namespace fleetsim
