@@ -423,10 +423,7 @@ std::string FormatQuantity(double v, const Dimension& d) {
     std::snprintf(buf, sizeof buf, "%.3g s", v);
     return buf;
   }
-  if (d == dim::kUsd) {
-    std::snprintf(buf, sizeof buf, "$%.2f", v);
-    return buf;
-  }
+  if (d == dim::kUsd) return FormatUsd(v);
   if (d == dim::kUsdPerSecond) {
     std::snprintf(buf, sizeof buf, "$%.3g/h", v * kHour);
     return buf;
@@ -440,6 +437,49 @@ std::string FormatQuantity(double v, const Dimension& d) {
     return buf;
   }
   std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+namespace {
+std::string GroupThousands(long long whole) {
+  std::string digits = std::to_string(whole < 0 ? -whole : whole);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (whole < 0 ? "-" : "") + out;
+}
+}  // namespace
+
+std::string FormatUsd(double usd) {
+  char buf[64];
+  const double a = std::fabs(usd);
+  if (a >= 1e15) {
+    std::snprintf(buf, sizeof buf, "$%.3g", usd);
+    return buf;
+  }
+  if (a >= 1000) return "$" + GroupThousands(std::llround(usd));
+  if (a >= 1) {
+    std::snprintf(buf, sizeof buf, "$%.2f", usd);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "$%.3g", usd);
+  return buf;
+}
+
+std::string FormatCount(double n) {
+  char buf[64];
+  const double a = std::fabs(n);
+  if (a < 1e6 && std::floor(n) == n) return GroupThousands(static_cast<long long>(n));
+  const std::pair<double, const char*> scales[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}};
+  for (auto [scale, suffix] : scales) {
+    if (a >= scale) {
+      std::snprintf(buf, sizeof buf, "%.4g%s", n / scale, suffix);
+      return buf;
+    }
+  }
+  std::snprintf(buf, sizeof buf, "%.4g", n);
   return buf;
 }
 

@@ -82,4 +82,9 @@ ParsedQuantity ParseCount(std::string_view text);
 // "$2.21/h", "312 TFLOP/s". Three significant digits.
 std::string FormatQuantity(double value, const Dimension& d);
 
+// Money for humans: "$559,600" (whole dollars from $1,000), "$350.40", "$0.000224".
+std::string FormatUsd(double usd);
+// Counts for humans: "175B", "1.4T", "6.74B", "2,048".
+std::string FormatCount(double n);
+
 }  // namespace fleetsim

@@ -28,7 +28,7 @@ std::string Seconds(double s) {
   if (s < 1) return Fmt("%.3g ms", s * 1e3);
   if (s < 600) return Fmt("%.3g s", s);
   if (s < 2 * 86400) return Fmt("%.3g s", s) + Fmt(" (%.3g h)", s / 3600);
-  return Fmt("%.3g s", s) + Fmt(" (%.4g days)", s / 86400);
+  return Fmt("%.3g s", s) + " (" + FormatCount(std::round(s / 86400)) + " days)";
 }
 
 void Row(std::string label, const std::string& value) {
@@ -149,8 +149,9 @@ int RunEstimate(const std::vector<std::string>& args) {
     return 0;
   }
 
-  const std::string who = in.model_name.empty() ? Fmt("%.4g parameters", r.params)
-                                                : in.model_name + Fmt(" (%.4g parameters)", r.params);
+  const std::string who = in.model_name.empty()
+                              ? FormatCount(r.params) + " parameters"
+                              : in.model_name + " (" + FormatCount(r.params) + " parameters)";
   std::cout << "fleetsim estimate: " << who << ", " << PrecisionName(in.precision) << ", on "
             << in.devices << " x " << in.device->name << " at "
             << Fmt("%.3g", in.utilization * 100) << " % of "
@@ -166,7 +167,7 @@ int RunEstimate(const std::vector<std::string>& args) {
                                               (r.training_fits ? " (fits)" : " (does NOT fit)"));
   }
   std::cout << "\ninference (S1, S4)\n";
-  Row(Fmt("forward FLOPs, 2np, n = %.6g", r.tokens), Fmt("%.3e FLOP", r.inference_flops));
+  Row("forward FLOPs, 2np, n = " + FormatCount(r.tokens), Fmt("%.4g FLOP", r.inference_flops));
   Row("time on the devices", Seconds(r.inference_seconds));
   Row("device-seconds per 1k tokens", Fmt("%.4g s", r.device_seconds_per_1k_tokens));
   if (r.decode_seconds_per_token_bandwidth_bound > 0) {
@@ -175,22 +176,22 @@ int RunEstimate(const std::vector<std::string>& args) {
   }
   if (r.cost_usd_per_1k_tokens) {
     Row(Fmt("compute cost per 1k tokens at $%.3g/h", *in.price_usd_per_device_s * 3600),
-        Fmt("$%.3g", *r.cost_usd_per_1k_tokens));
+        FormatUsd(*r.cost_usd_per_1k_tokens));
   }
   std::cout << "\ntraining (S1, S4)\n";
   Row(r.training_tokens_chinchilla ? "tokens D (Chinchilla, 20 per param)" : "tokens D",
-      Fmt("%.4g", r.training_tokens));
-  Row("training FLOPs, 6pD", Fmt("%.3e FLOP", r.training_flops));
+      FormatCount(r.training_tokens));
+  Row("training FLOPs, 6pD", Fmt("%.4g FLOP", r.training_flops));
   Row("time on the devices", Seconds(r.training_seconds));
-  Row("device-hours", Fmt("%.4g", r.training_device_hours));
-  if (r.training_cost_usd) Row("compute cost", Fmt("$%.4g", *r.training_cost_usd));
+  Row("device-hours", FormatCount(std::round(r.training_device_hours)));
+  if (r.training_cost_usd) Row("compute cost", FormatUsd(*r.training_cost_usd));
   std::cout << "\nenergy (S5)\n";
   Row("power per device", Human(r.power_watts, dim::kWatts));
   Row(Fmt("energy over %.3g years", in.years) + Fmt(" at %.3g %% duty", in.duty * 100),
-      Fmt("%.5g kWh", r.energy_kwh));
+      FormatCount(std::round(r.energy_kwh)) + " kWh");
   if (r.energy_cost_usd) {
     Row(Fmt("energy cost at $%.3g/kWh", *in.electricity_usd_per_joule * 3.6e6),
-        Fmt("$%.5g", *r.energy_cost_usd));
+        FormatUsd(*r.energy_cost_usd));
   }
   return 0;
 }

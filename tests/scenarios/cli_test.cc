@@ -13,8 +13,12 @@ using testing::RunCli;
 TEST(CliTest, EstimateGpt3PrintsTheEssaysNumbers) {
   const auto r = RunCli("estimate --model gpt3-175b --price '$2/h' --training-tokens 300B");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // 2 n p with the card's computed p = 174,594,121,728 and n = 1024: 3.576e14 FLOP.
+  // 2 n p with the card's computed p = 174,604,259,328 and n = 1024: 3.576e14 FLOP.
   EXPECT_NE(r.out.find("3.576e+14 FLOP"), std::string::npos) << r.out;
+  // 6 p D = 6 * 174,604,259,328 * 300e9 = 3.143e23 FLOP; at 312e12 FLOP/s that is
+  // 1,007,332,265 s = 279,814.5 device-hours (printed 279,815), at $2/h $559,629.
+  EXPECT_NE(r.out.find("279,815"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("$559,629"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("training FLOPs, 6pD"), std::string::npos);
 }
 

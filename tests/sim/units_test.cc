@@ -95,6 +95,15 @@ TEST(UnitsTest, BadQuantitiesSayWhatIsWrong) {
   EXPECT_EQ(Err("1e999 GB", dim::kBytes), "number out of range");
 }
 
+TEST(UnitsTest, MoneyAndCountsForHumans) {
+  EXPECT_EQ(FormatUsd(559630.4), "$559,630");
+  EXPECT_EQ(FormatUsd(350.4), "$350.40");
+  EXPECT_EQ(FormatUsd(0.000224), "$0.000224");
+  EXPECT_EQ(FormatCount(175e9), "175B");
+  EXPECT_EQ(FormatCount(1.4e12), "1.4T");
+  EXPECT_EQ(FormatCount(2048), "2,048");
+}
+
 TEST(UnitsTest, FormatIsReadable) {
   EXPECT_EQ(FormatQuantity(80e9, dim::kBytes), "80 GB");
   EXPECT_EQ(FormatQuantity(312e12, dim::kFlopPerSecond), "312 TFLOP/s");
