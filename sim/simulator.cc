@@ -7,10 +7,14 @@ namespace fleetsim {
 
 const char* ToString(RunResult::Status status) {
   switch (status) {
-    case RunResult::Status::kFinished: return "finished";
-    case RunResult::Status::kReachedLimit: return "reached time limit";
-    case RunResult::Status::kStopped: return "stopped";
-    case RunResult::Status::kStalled: return "stalled";
+    case RunResult::Status::kFinished:
+      return "finished";
+    case RunResult::Status::kReachedLimit:
+      return "reached time limit";
+    case RunResult::Status::kStopped:
+      return "stopped";
+    case RunResult::Status::kStalled:
+      return "stalled";
   }
   return "?";
 }
@@ -93,8 +97,8 @@ RunResult Simulator::Run(SimTime until) {
     if (!result.stall_report.empty()) result.stall_report += '\n';
     result.stall_report += line;
   }
-  result.status = result.stall_report.empty() ? RunResult::Status::kFinished
-                                              : RunResult::Status::kStalled;
+  result.status =
+      result.stall_report.empty() ? RunResult::Status::kFinished : RunResult::Status::kStalled;
   return result;
 }
 

@@ -19,8 +19,8 @@ struct UnitDef {
 
 Dimension Mul(Dimension a, Dimension b) {
   return Dimension{static_cast<int8_t>(a.usd + b.usd), static_cast<int8_t>(a.byte + b.byte),
-                   static_cast<int8_t>(a.second + b.second),
-                   static_cast<int8_t>(a.joule + b.joule), static_cast<int8_t>(a.flop + b.flop)};
+                   static_cast<int8_t>(a.second + b.second), static_cast<int8_t>(a.joule + b.joule),
+                   static_cast<int8_t>(a.flop + b.flop)};
 }
 Dimension Inv(Dimension a) {
   return Dimension{static_cast<int8_t>(-a.usd), static_cast<int8_t>(-a.byte),
@@ -34,8 +34,8 @@ constexpr double kHour = 3600.0;
 const std::map<std::string, UnitDef>& Units() {
   static const std::map<std::string, UnitDef> table = [] {
     std::map<std::string, UnitDef> t;
-    const std::pair<const char*, double> decimal[] = {
-        {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
+    const std::pair<const char*, double> decimal[] = {{"k", 1e3},  {"M", 1e6},  {"G", 1e9},
+                                                      {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
     const std::pair<const char*, double> binary[] = {{"Ki", 1024.0},
                                                      {"Mi", 1048576.0},
                                                      {"Gi", 1073741824.0},
@@ -302,8 +302,8 @@ ParsedQuantity ParseQuantityAs(std::string_view text, const Dimension& expected)
   if (!(q.quantity->dimension == expected)) {
     ParsedQuantity bad;
     bad.error = {"expected " + DescribeDimension(expected) + " (for example \"" +
-                     ExampleOf(expected) + "\"), got " +
-                     DescribeDimension(q.quantity->dimension) + " \"" + Trim(text) + "\"",
+                     ExampleOf(expected) + "\"), got " + DescribeDimension(q.quantity->dimension) +
+                     " \"" + Trim(text) + "\"",
                  0, ""};
     return bad;
   }
@@ -323,13 +323,23 @@ ParsedQuantity ParseCount(std::string_view text) {
   double mult = 1;
   if (i < text.size() && !IsSpace(text[i])) {
     switch (text[i]) {
-      case 'k': case 'K': mult = 1e3; break;
-      case 'M': mult = 1e6; break;
-      case 'B': case 'G': mult = 1e9; break;
-      case 'T': mult = 1e12; break;
+      case 'k':
+      case 'K':
+        mult = 1e3;
+        break;
+      case 'M':
+        mult = 1e6;
+        break;
+      case 'B':
+      case 'G':
+        mult = 1e9;
+        break;
+      case 'T':
+        mult = 1e12;
+        break;
       default:
-        out.error = {"unknown count suffix '" + std::string(1, text[i]) +
-                         "' (use k, M, B or T)", i, ""};
+        out.error = {"unknown count suffix '" + std::string(1, text[i]) + "' (use k, M, B or T)", i,
+                     ""};
         return out;
     }
     ++i;
@@ -337,7 +347,8 @@ ParsedQuantity ParseCount(std::string_view text) {
   while (i < text.size() && IsSpace(text[i])) ++i;
   // An optional word naming what is counted.
   size_t w = i;
-  while (w < text.size() && (std::isalpha(static_cast<unsigned char>(text[w])) || text[w] == '-')) ++w;
+  while (w < text.size() && (std::isalpha(static_cast<unsigned char>(text[w])) || text[w] == '-'))
+    ++w;
   while (w < text.size() && IsSpace(text[w])) ++w;
   if (w != text.size()) {
     out.error = {"unexpected text after the count", w == i ? i : w, ""};
@@ -348,7 +359,10 @@ ParsedQuantity ParseCount(std::string_view text) {
 }
 
 std::string DescribeDimension(const Dimension& d) {
-  struct Name { Dimension d; const char* name; };
+  struct Name {
+    Dimension d;
+    const char* name;
+  };
   static const Name names[] = {
       {dim::kNumber, "a plain number"},
       {dim::kBytes, "a data size"},

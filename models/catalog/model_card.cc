@@ -8,9 +8,12 @@ namespace fleetsim {
 
 const char* ArchitectureName(Architecture a) {
   switch (a) {
-    case Architecture::kGpt: return "gpt";
-    case Architecture::kLlama: return "llama";
-    case Architecture::kBert: return "bert";
+    case Architecture::kGpt:
+      return "gpt";
+    case Architecture::kLlama:
+      return "llama";
+    case Architecture::kBert:
+      return "bert";
   }
   return "?";
 }

@@ -22,14 +22,14 @@ struct ModelCard {
   int64_t layers = 0;
   int64_t hidden = 0;
   int64_t heads = 0;
-  int64_t kv_heads = 0;   // == heads unless GQA / MQA
-  int64_t head_dim = 0;   // usually hidden / heads
+  int64_t kv_heads = 0;  // == heads unless GQA / MQA
+  int64_t head_dim = 0;  // usually hidden / heads
   int64_t ffn_hidden = 0;
   int64_t vocab = 0;
   int64_t max_context = 0;
   bool tied_embeddings = true;
-  double published_params = 0;         // as published, e.g. 6.7e9
-  std::string published_params_text;   // as written, e.g. "6.7B": sets its precision
+  double published_params = 0;        // as published, e.g. 6.7e9
+  std::string published_params_text;  // as written, e.g. "6.7B": sets its precision
   SourceRef source;
   std::string file;
 };

@@ -7,12 +7,12 @@
 namespace fleetsim {
 
 struct SourceRef {
-  std::string id;     // key in the file's `sources:` map
+  std::string id;  // key in the file's `sources:` map
   std::string title;
   std::string publisher;
   std::string url;
-  std::string date;   // YYYY-MM or YYYY-MM-DD
-  std::string note;   // per-number remark (e.g. "derived from whitepaper ratio")
+  std::string date;  // YYYY-MM or YYYY-MM-DD
+  std::string note;  // per-number remark (e.g. "derived from whitepaper ratio")
 };
 
 // A number (in base units) with its provenance.

@@ -17,9 +17,9 @@
 namespace fleetsim {
 
 struct EstimateInput {
-  std::string model_name;  // for display; empty when params were given directly
-  double params = 0;       // p
-  double tokens = 1024;    // n, tokens of one inference (prompt + output)
+  std::string model_name;                 // for display; empty when params were given directly
+  double params = 0;                      // p
+  double tokens = 1024;                   // n, tokens of one inference (prompt + output)
   std::optional<double> training_tokens;  // D; nullopt = Chinchilla 20 per parameter
   Precision precision = Precision::kFp16;
   const DeviceSpec* device = nullptr;
@@ -48,9 +48,9 @@ struct EstimateResult {
   double effective_flops_per_s = 0;    // devices * peak * utilisation
   bool weights_fit = false;            // on `devices` devices
   bool training_fits = false;
-  int64_t min_devices_inference = 0;   // to hold the weights
-  int64_t min_devices_training = 0;    // to hold weights + 8 B/param
-  double inference_seconds = 0;        // one inference of `tokens` tokens on all devices
+  int64_t min_devices_inference = 0;  // to hold the weights
+  int64_t min_devices_training = 0;   // to hold weights + 8 B/param
+  double inference_seconds = 0;       // one inference of `tokens` tokens on all devices
   double device_seconds_per_1k_tokens = 0;
   // Batch-1 decode reads every weight once per token: the bandwidth bound of S3.
   double decode_seconds_per_token_bandwidth_bound = 0;
@@ -58,8 +58,8 @@ struct EstimateResult {
   double training_device_hours = 0;
   std::optional<double> cost_usd_per_1k_tokens;
   std::optional<double> training_cost_usd;
-  double power_watts = 0;              // per device
-  double energy_kwh = 0;               // all devices over `years` at `duty`
+  double power_watts = 0;  // per device
+  double energy_kwh = 0;   // all devices over `years` at `duty`
   std::optional<double> energy_cost_usd;
 };
 

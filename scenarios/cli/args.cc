@@ -16,8 +16,8 @@ void ArgParser::Flag(const std::string& name, const std::string& help) {
   options_.push_back({name, "", help, false});
 }
 
-void ArgParser::Option(const std::string& name, const std::string& metavar,
-                       const std::string& help, bool repeatable) {
+void ArgParser::Option(const std::string& name, const std::string& metavar, const std::string& help,
+                       bool repeatable) {
   options_.push_back({name, metavar, help, repeatable});
 }
 

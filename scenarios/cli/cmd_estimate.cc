@@ -135,9 +135,9 @@ int RunEstimate(const std::vector<std::string>& args) {
     auto opt = [](const std::optional<double>& v) {
       return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
     };
-    j["price_usd_per_gpu_hour"] =
-        in.price_usd_per_device_s ? nlohmann::ordered_json(*in.price_usd_per_device_s * 3600)
-                                  : nlohmann::ordered_json(nullptr);
+    j["price_usd_per_gpu_hour"] = in.price_usd_per_device_s
+                                      ? nlohmann::ordered_json(*in.price_usd_per_device_s * 3600)
+                                      : nlohmann::ordered_json(nullptr);
     j["cost_usd_per_1k_tokens"] = opt(r.cost_usd_per_1k_tokens);
     j["training_cost_usd"] = opt(r.training_cost_usd);
     j["power_watts_per_device"] = r.power_watts;
@@ -153,18 +153,18 @@ int RunEstimate(const std::vector<std::string>& args) {
                               ? FormatCount(r.params) + " parameters"
                               : in.model_name + " (" + FormatCount(r.params) + " parameters)";
   std::cout << "fleetsim estimate: " << who << ", " << PrecisionName(in.precision) << ", on "
-            << in.devices << " x " << in.device->name << " at "
-            << Fmt("%.3g", in.utilization * 100) << " % of "
-            << Human(r.device_peak_flops_per_s, dim::kFlopPerSecond) << "\n\n";
+            << in.devices << " x " << in.device->name << " at " << Fmt("%.3g", in.utilization * 100)
+            << " % of " << Human(r.device_peak_flops_per_s, dim::kFlopPerSecond) << "\n\n";
   std::cout << "memory (S2)\n";
-  Row("weights", Human(r.weights_bytes, dim::kBytes) + Fmt(" (%.3g bytes/param)", r.bytes_per_param));
+  Row("weights",
+      Human(r.weights_bytes, dim::kBytes) + Fmt(" (%.3g bytes/param)", r.bytes_per_param));
   Row("training (+8 bytes/param)", Human(r.training_memory_bytes, dim::kBytes));
   if (r.device_memory_bytes > 0) {
     Row("device memory", Human(r.device_memory_bytes, dim::kBytes));
-    Row("devices to hold the weights", std::to_string(r.min_devices_inference) +
-                                           (r.weights_fit ? " (fits)" : " (does NOT fit)"));
-    Row("devices to hold training state", std::to_string(r.min_devices_training) +
-                                              (r.training_fits ? " (fits)" : " (does NOT fit)"));
+    Row("devices to hold the weights",
+        std::to_string(r.min_devices_inference) + (r.weights_fit ? " (fits)" : " (does NOT fit)"));
+    Row("devices to hold training state",
+        std::to_string(r.min_devices_training) + (r.training_fits ? " (fits)" : " (does NOT fit)"));
   }
   std::cout << "\ninference (S1, S4)\n";
   Row("forward FLOPs, 2np, n = " + FormatCount(r.tokens), Fmt("%.4g FLOP", r.inference_flops));

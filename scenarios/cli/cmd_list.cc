@@ -52,7 +52,8 @@ void PrintDevices(const Catalog& c, bool json) {
       nlohmann::ordered_json peak = nlohmann::ordered_json::object();
       for (int i = 0; i < kPrecisionCount; ++i) {
         if (d.peak_flops_per_s[i]) {
-          peak[std::string(PrecisionName(static_cast<Precision>(i)))] = Sourced(*d.peak_flops_per_s[i]);
+          peak[std::string(PrecisionName(static_cast<Precision>(i)))] =
+              Sourced(*d.peak_flops_per_s[i]);
         }
       }
       j["peak_flops_per_s"] = peak;
@@ -72,8 +73,8 @@ void PrintDevices(const Catalog& c, bool json) {
     std::cout << arr.dump(2) << "\n";
     return;
   }
-  std::printf("%-16s %-11s %-9s %-11s %-16s %-16s %-7s %s\n", "name", "kind", "memory",
-              "bandwidth", "bf16/fp16 dense", "fp8 / int8", "tdp", "source date");
+  std::printf("%-16s %-11s %-9s %-11s %-16s %-16s %-7s %s\n", "name", "kind", "memory", "bandwidth",
+              "bf16/fp16 dense", "fp8 / int8", "tdp", "source date");
   for (const auto& d : c.devices()) {
     auto half = d.peak_flops_per_s[static_cast<int>(Precision::kBf16)];
     if (!half) half = d.peak_flops_per_s[static_cast<int>(Precision::kFp16)];
@@ -118,19 +119,19 @@ void PrintModels(const Catalog& c, bool json) {
               "hidden", "heads", "kv", "ffn", "vocab", "context", "params", "published");
   for (const auto& m : c.models()) {
     std::printf("%-18s %-6s %6lld %6lld %5lld %4lld %6lld %7lld %7lld %10.4gB %10s\n",
-                m.name.c_str(), ArchitectureName(m.architecture),
-                static_cast<long long>(m.layers), static_cast<long long>(m.hidden),
-                static_cast<long long>(m.heads), static_cast<long long>(m.kv_heads),
-                static_cast<long long>(m.ffn_hidden), static_cast<long long>(m.vocab),
-                static_cast<long long>(m.max_context), ParameterCount(m) / 1e9,
-                m.published_params_text.c_str());
+                m.name.c_str(), ArchitectureName(m.architecture), static_cast<long long>(m.layers),
+                static_cast<long long>(m.hidden), static_cast<long long>(m.heads),
+                static_cast<long long>(m.kv_heads), static_cast<long long>(m.ffn_hidden),
+                static_cast<long long>(m.vocab), static_cast<long long>(m.max_context),
+                ParameterCount(m) / 1e9, m.published_params_text.c_str());
   }
 }
 
 }  // namespace
 
 int RunList(const std::vector<std::string>& args) {
-  ArgParser p("list", "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
+  ArgParser p("list",
+              "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
   p.Positional("WHAT", "gpus | models");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");

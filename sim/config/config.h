@@ -37,7 +37,7 @@ struct ConfigValue {
   struct Entry;
   Kind kind = Kind::kNull;
   std::string scalar;
-  bool quoted = false;  // the scalar was written in quotes
+  bool quoted = false;             // the scalar was written in quotes
   std::vector<Entry> entries;      // kMap, in file order
   std::vector<ConfigValue> items;  // kSequence
   ConfigMark mark;

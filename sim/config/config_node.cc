@@ -11,10 +11,14 @@ namespace fleetsim {
 namespace {
 const char* KindName(ConfigValue::Kind k) {
   switch (k) {
-    case ConfigValue::Kind::kNull: return "nothing";
-    case ConfigValue::Kind::kScalar: return "a single value";
-    case ConfigValue::Kind::kMap: return "a map (key: value)";
-    case ConfigValue::Kind::kSequence: return "a list";
+    case ConfigValue::Kind::kNull:
+      return "nothing";
+    case ConfigValue::Kind::kScalar:
+      return "a single value";
+    case ConfigValue::Kind::kMap:
+      return "a map (key: value)";
+    case ConfigValue::Kind::kSequence:
+      return "a list";
   }
   return "?";
 }
@@ -73,8 +77,9 @@ std::optional<ConfigNode> ConfigNode::Find(std::string_view key) const {
 }
 
 ConfigNode ConfigNode::Get(std::string_view key) const {
-  if (!IsMap()) Fail(std::string("expected a map with key '") + std::string(key) + "', got " +
-                     KindName(kind()));
+  if (!IsMap())
+    Fail(std::string("expected a map with key '") + std::string(key) + "', got " +
+         KindName(kind()));
   if (auto n = Find(key)) return *n;
   Fail("missing required key '" + std::string(key) + "'");
 }
@@ -148,8 +153,7 @@ bool ConfigNode::AsBool() const {
   const std::string& s = value_->scalar;
   if (s == "true") return true;
   if (s == "false") return false;
-  Fail("expected true or false, got '" + s + "'",
-       ClosestName(s, {"true", "false"}).value_or(""));
+  Fail("expected true or false, got '" + s + "'", ClosestName(s, {"true", "false"}).value_or(""));
 }
 
 double ConfigNode::AsQuantity(const Dimension& d) const {
@@ -222,8 +226,7 @@ void MapReader::Ignore(std::string_view key) { allowed_.emplace_back(key); }
 void MapReader::Finish() const {
   for (const auto& key : node_.Keys()) {
     if (std::find(allowed_.begin(), allowed_.end(), key) == allowed_.end()) {
-      node_.FailAtKey(key, "unknown key '" + key + "'",
-                      ClosestName(key, allowed_).value_or(""));
+      node_.FailAtKey(key, "unknown key '" + key + "'", ClosestName(key, allowed_).value_or(""));
     }
   }
 }

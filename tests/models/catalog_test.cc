@@ -17,10 +17,17 @@ const Catalog& Shipped() {
 
 TEST(CatalogTest, EveryReferenceAcceleratorIsPresent) {
   // The accelerators of ../shared/reference/hardware.md and the essay's names (S7).
-  for (const char* name :
-       {"A100", "A100-SXM4-80GB", "H100", "H100-PCIe", "H200", "B200", "V100", "A10", "A40", "L4",
-        "L40S", "T4", "RTX-A4000", "RTX-A5000", "RTX-A6000", "RTX-3080-Ti", "RTX-4090", "MI300X",
-        "Gaudi2", "TPU-v4", "TPU-v5e", "cpu-core"}) {
+  for (const char* name : {"A100",      "A100-SXM4-80GB",
+                           "H100",      "H100-PCIe",
+                           "H200",      "B200",
+                           "V100",      "A10",
+                           "A40",       "L4",
+                           "L40S",      "T4",
+                           "RTX-A4000", "RTX-A5000",
+                           "RTX-A6000", "RTX-3080-Ti",
+                           "RTX-4090",  "MI300X",
+                           "Gaudi2",    "TPU-v4",
+                           "TPU-v5e",   "cpu-core"}) {
     EXPECT_NE(Shipped().TryFindDevice(name), nullptr) << name;
   }
 }

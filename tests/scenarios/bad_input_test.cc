@@ -48,7 +48,8 @@ TEST_P(BadInputFileTest, ExitsTwoWithThePositionedMessage) {
   EXPECT_TRUE(r.out.empty()) << r.out;
   for (const auto& e : expects) {
     EXPECT_NE(r.err.find(ReplaceAll(e, "{file}", path)), std::string::npos)
-        << "expected: " << e << "\nstderr:\n" << r.err;
+        << "expected: " << e << "\nstderr:\n"
+        << r.err;
   }
 }
 

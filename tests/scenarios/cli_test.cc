@@ -23,8 +23,9 @@ TEST(CliTest, EstimateGpt3PrintsTheEssaysNumbers) {
 }
 
 TEST(CliTest, EstimateJsonHasTheDocumentedKeys) {
-  const auto r = RunCli("estimate --params 175B --device A100 --price '$2/h' "
-                        "--training-tokens 300B --json");
+  const auto r = RunCli(
+      "estimate --params 175B --device A100 --price '$2/h' "
+      "--training-tokens 300B --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   // 2 * 1024 * 175e9 = 3.584e14; 6 * 175e9 * 300e9 = 3.15e23; 175e9 * 2 B = 350 GB.
@@ -79,7 +80,8 @@ TEST_P(BadCommandLineTest, ExitsTwoWithAClearMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadCommandLineTest,
     ::testing::Values(
-        BadArgs{"estimat", "unknown command 'estimat' (see 'fleetsim help')\ndid you mean 'estimate'?"},
+        BadArgs{"estimat",
+                "unknown command 'estimat' (see 'fleetsim help')\ndid you mean 'estimate'?"},
         BadArgs{"", "usage: fleetsim COMMAND"},
         BadArgs{"estimate --modle gpt3-175b",
                 "unknown option '--modle' for 'fleetsim estimate' (see 'fleetsim estimate "
@@ -97,20 +99,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"estimate --params 175B --devices 0", "--devices must be at least 1"},
         BadArgs{"estimate --params 175X", "unknown count suffix 'X'"},
         BadArgs{"estimate", "give --model NAME or --params COUNT"},
-        BadArgs{"estimate --model gpt3-175b --device A100 --precision fp8",
-                "has no fp8 datapath"},
+        BadArgs{"estimate --model gpt3-175b --device A100 --precision fp8", "has no fp8 datapath"},
         BadArgs{"estimate --params 1B --catalog /nonexistent.yaml",
                 "/nonexistent.yaml: error: cannot open file"},
-        BadArgs{"list gpuz", "did you mean 'gpus'?"},
-        BadArgs{"list", "'fleetsim list' needs WHAT"},
+        BadArgs{"list gpuz", "did you mean 'gpus'?"}, BadArgs{"list", "'fleetsim list' needs WHAT"},
         BadArgs{"validate a.yaml b.yaml", "unexpected argument 'b.yaml'"},
         BadArgs{"estimate --json=yes --params 1B", "option '--json' takes no value"}),
     [](const ::testing::TestParamInfo<BadArgs>& info) {
       // A readable test name from the arguments: "estimate_modle_gpt3_175b".
       std::string n;
       for (const char* p = info.param.args; *p && n.size() < 48; ++p) {
-        if (std::isalnum(static_cast<unsigned char>(*p))) n += *p;
-        else if (!n.empty() && n.back() != '_') n += '_';
+        if (std::isalnum(static_cast<unsigned char>(*p)))
+          n += *p;
+        else if (!n.empty() && n.back() != '_')
+          n += '_';
       }
       return std::to_string(info.index) + "_" + n;
     });

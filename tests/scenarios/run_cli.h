@@ -12,15 +12,17 @@ namespace fleetsim::testing {
 
 struct CliResult {
   int exit_code = -1;
-  std::string out;     // stdout
-  std::string err;     // stderr
+  std::string out;  // stdout
+  std::string err;  // stderr
 };
 
 inline std::string ShellQuote(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -28,9 +30,8 @@ inline std::string ShellQuote(const std::string& s) {
 // `args` is appended to the binary path as-is (already shell-quoted by the caller).
 inline CliResult RunCli(const std::string& args) {
   static int counter = 0;
-  const std::string err_path =
-      std::string(::testing::TempDir()) + "/fleetsim_stderr_" + std::to_string(getpid()) + "_" +
-                               std::to_string(++counter);
+  const std::string err_path = std::string(::testing::TempDir()) + "/fleetsim_stderr_" +
+                               std::to_string(getpid()) + "_" + std::to_string(++counter);
   const std::string cmd = std::string(FLEETSIM_BINARY) + " " + args + " 2>" + ShellQuote(err_path);
   CliResult r;
   FILE* pipe = popen(cmd.c_str(), "r");

@@ -21,12 +21,12 @@ std::string ErrorOf(F f) {
 }
 
 TEST(ConfigTest, ReadsTypedValuesWithPaths) {
-  auto doc = Doc(
-      "links:\n"
-      "  - name: nvlink\n"
-      "    bandwidth: \"300 GB/s\"\n"
-      "    latency: 1.5 us\n"
-      "    full_duplex: true\n");
+  auto doc =
+      Doc("links:\n"
+          "  - name: nvlink\n"
+          "    bandwidth: \"300 GB/s\"\n"
+          "    latency: 1.5 us\n"
+          "    full_duplex: true\n");
   const ConfigNode link = doc->Root().Get("links").At(0);
   EXPECT_EQ(link.path(), "links[0]");
   EXPECT_EQ(link.Get("name").AsString(), "nvlink");
@@ -37,9 +37,9 @@ TEST(ConfigTest, ReadsTypedValuesWithPaths) {
 }
 
 TEST(ConfigTest, UnknownKeyNamesPositionLineCaretAndSuggestion) {
-  auto doc = Doc(
-      "link:\n"
-      "  bandwith: \"300 GB/s\"\n");
+  auto doc =
+      Doc("link:\n"
+          "  bandwith: \"300 GB/s\"\n");
   const std::string msg = ErrorOf([&] {
     MapReader r(doc->Root().Get("link"));
     r.Optional("bandwidth");
@@ -56,8 +56,7 @@ TEST(ConfigTest, UnknownKeyNamesPositionLineCaretAndSuggestion) {
 
 TEST(ConfigTest, BadUnitPointsInsideTheQuotedValue) {
   auto doc = Doc("memory: \"80 GBs\"\n");
-  const std::string msg =
-      ErrorOf([&] { doc->Root().Get("memory").AsQuantity(dim::kBytes); });
+  const std::string msg = ErrorOf([&] { doc->Root().Get("memory").AsQuantity(dim::kBytes); });
   // The value's quote is at column 9; "GBs" starts 3 characters into the value: column 13.
   EXPECT_EQ(msg,
             "test.yaml:1:13: error: memory: unknown unit 'GBs'\n"
@@ -86,15 +85,18 @@ TEST(ConfigTest, MissingKeyWrongKindAndBadChoice) {
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { gpu.Get("count").AsInt(); }).find("expected an integer, got 'two'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { gpu.Get("kind").AsChoice({"gpu", "cpu"}); }).find("did you mean 'gpu'?"),
+  EXPECT_NE(ErrorOf([&] {
+              gpu.Get("kind").AsChoice({"gpu", "cpu"});
+            }).find("did you mean 'gpu'?"),
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { gpu.Get("list").Items(); }).find("expected a list, got a single value"),
             std::string::npos);
 }
 
 TEST(ConfigTest, UnreadableFileIsAConfigError) {
-  EXPECT_NE(ErrorOf([] { ConfigDocument::LoadFile("/nonexistent/x.yaml"); })
-                .find("/nonexistent/x.yaml: error: cannot open file"),
+  EXPECT_NE(ErrorOf([] {
+              ConfigDocument::LoadFile("/nonexistent/x.yaml");
+            }).find("/nonexistent/x.yaml: error: cannot open file"),
             std::string::npos);
 }
 

@@ -43,7 +43,10 @@ TEST(SimulatorTest, RunUntilStopsBeforeLaterEventsAndAdvancesClock) {
 TEST(SimulatorTest, StopEndsTheRunAfterTheCurrentEvent) {
   Simulator sim;
   int fired = 0;
-  sim.At(SimTime::FromNanoseconds(1), [&] { ++fired; sim.Stop(); });
+  sim.At(SimTime::FromNanoseconds(1), [&] {
+    ++fired;
+    sim.Stop();
+  });
   sim.At(SimTime::FromNanoseconds(2), [&] { ++fired; });
   EXPECT_EQ(sim.Run().status, RunResult::Status::kStopped);
   EXPECT_EQ(fired, 1);
@@ -62,9 +65,8 @@ TEST(SimulatorTest, CancelledClosureDoesNotRun) {
 
 TEST(SimulatorTest, SchedulingInThePastIsAProgrammingError) {
   Simulator sim;
-  sim.At(SimTime::FromNanoseconds(10), [&] {
-    EXPECT_THROW(sim.At(SimTime::FromNanoseconds(9), [] {}), std::logic_error);
-  });
+  sim.At(SimTime::FromNanoseconds(10),
+         [&] { EXPECT_THROW(sim.At(SimTime::FromNanoseconds(9), [] {}), std::logic_error); });
   sim.Run();
 }
 
