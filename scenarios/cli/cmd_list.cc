@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/catalog/catalog.h"
+#include "models/workload/arrivals.h"
+#include "models/workload/lengths.h"
 #include "scenarios/cli/args.h"
 #include "scenarios/cli/commands.h"
 #include "sim/config/config_error.h"
@@ -127,12 +129,28 @@ void PrintModels(const Catalog& c, bool json) {
   }
 }
 
+template <class R>
+void PrintRegistry(const R& registry, bool json) {
+  if (json) {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& e : registry.entries()) {
+      arr.push_back({{"name", e.name}, {"summary", e.summary}, {"parameters", e.doc}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return;
+  }
+  for (const auto& e : registry.entries()) {
+    std::printf("%-12s %s\n%-12s parameters: %s\n", e.name.c_str(), e.summary.c_str(), "",
+                e.doc.c_str());
+  }
+}
+
 }  // namespace
 
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
               "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
-  p.Positional("WHAT", "gpus | models");
+  p.Positional("WHAT", "gpus | models | arrivals | lengths");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
   p.Parse(args);
@@ -148,9 +166,14 @@ int RunList(const std::vector<std::string>& args) {
     PrintDevices(catalog, json);
   } else if (what == "models") {
     PrintModels(catalog, json);
+  } else if (what == "arrivals") {
+    PrintRegistry(ArrivalProcesses(), json);
+  } else if (what == "lengths") {
+    PrintRegistry(LengthDistributions(), json);
   } else {
-    throw InputError("cannot list '" + what + "'; choose one of: gpus, models",
-                     ClosestName(what, {"gpus", "models", "devices"}).value_or(""));
+    throw InputError(
+        "cannot list '" + what + "'; choose one of: gpus, models, arrivals, lengths",
+        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths"}).value_or(""));
   }
   return 0;
 }
