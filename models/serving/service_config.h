@@ -1,0 +1,45 @@
+// The configuration of one inference service in the serving simulation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleetsim {
+
+struct RequestClass {
+  std::string name;
+  double weight = 1.0;               // share of synthetic arrivals (traces name the class)
+  std::optional<double> ttft_slo_s;  // time-to-first-token target
+  std::optional<double> tpot_slo_s;  // time-per-output-token target
+};
+
+struct BatchingConfig {
+  // static:     a batch is formed when the replica is idle; no request joins until all of
+  //             its requests finished (the pre-Orca way).
+  // continuous: iteration-level scheduling (Orca, vLLM): waiting requests are admitted at
+  //             any iteration boundary; a prefill iteration runs the admitted prompts, decode
+  //             iterations run one token for every running sequence.
+  // chunked:    chunked prefill (Sarathi-Serve, vLLM V1): every iteration runs all decodes
+  //             plus prompt chunks up to the token budget.
+  enum class Mode { kStatic, kContinuous, kChunked };
+  Mode mode = Mode::kContinuous;
+  int64_t max_batch = 256;            // sequences per replica batch
+  int64_t max_batched_tokens = 8192;  // tokens per iteration (prefill; chunked: all)
+  int64_t kv_block_tokens = 16;       // paged-KV block size
+  int64_t max_waiting = -1;           // queue bound per replica; -1 = unbounded
+};
+
+struct ServiceConfig {
+  std::string name = "service";
+  std::vector<RequestClass> classes;  // at least one
+  BatchingConfig batching;
+  std::string router = "least_outstanding";
+  int64_t replicas = 1;
+  // One event per iteration instead of fast-forwarding runs of decode iterations. Results
+  // are identical (tested); this mode exists to show it and for debugging.
+  bool exact_steps = false;
+};
+
+}  // namespace fleetsim

@@ -1,0 +1,415 @@
+#include "models/serving/service_sim.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace fleetsim {
+
+namespace {
+constexpr int64_t kMaxChunk = 4096;  // longest uninterrupted run of decode steps per event
+}
+
+ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance perf,
+                       std::unique_ptr<RequestStream> stream, RngStreams rng)
+    : sim_(sim),
+      config_(std::move(config)),
+      perf_(perf),
+      stream_(std::move(stream)),
+      class_rng_(rng.Stream(config_.name + ".classes")) {
+  const auto& b = config_.batching;
+  if (config_.replicas < 1) throw std::invalid_argument("service needs at least one replica");
+  if (config_.classes.empty()) throw std::invalid_argument("service needs a request class");
+  if (b.max_batch < 1 || b.max_batched_tokens < 1 || b.kv_block_tokens < 1) {
+    throw std::invalid_argument("batching limits must be positive");
+  }
+  if (!perf_.iteration_time || perf_.kv_capacity_tokens <= 0) {
+    throw std::invalid_argument("replica performance not set");
+  }
+  router_ = Routers().Find(config_.router).factory;
+  double total = 0;
+  for (const auto& c : config_.classes) total += c.weight;
+  double acc = 0;
+  for (const auto& c : config_.classes) {
+    acc += c.weight;
+    class_cdf_.push_back(total > 0 ? acc / total : 1.0);
+  }
+  replicas_.resize(static_cast<size_t>(config_.replicas));
+  metrics_.by_class.resize(config_.classes.size());
+  sim_.AddPendingWorkCheck([this] {
+    // The event set runs dry only when no arrival is pending and every replica is idle;
+    // requests still waiting then can never run.
+    uint64_t waiting = 0;
+    for (const auto& r : replicas_) waiting += r.waiting.size() + r.running.size();
+    return waiting ? "service '" + config_.name + "': " + std::to_string(waiting) +
+                         " requests can never be served"
+                   : std::string();
+  });
+}
+
+void ServiceSim::Start() { ScheduleNextArrival(); }
+
+std::vector<ReplicaLoad> ServiceSim::Loads() const {
+  std::vector<ReplicaLoad> loads(replicas_.size());
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    loads[i].waiting = static_cast<int64_t>(replicas_[i].waiting.size());
+    loads[i].running = static_cast<int64_t>(replicas_[i].running.size());
+    loads[i].kv_free_tokens = KvFree(replicas_[i]);
+  }
+  return loads;
+}
+
+uint32_t ServiceSim::NewRequest() {
+  if (!free_requests_.empty()) {
+    const uint32_t id = free_requests_.back();
+    free_requests_.pop_back();
+    requests_[id] = Request{};
+    return id;
+  }
+  requests_.emplace_back();
+  return static_cast<uint32_t>(requests_.size() - 1);
+}
+
+void ServiceSim::FreeRequest(uint32_t id) { free_requests_.push_back(id); }
+
+void ServiceSim::ScheduleNextArrival() {
+  next_arrival_ = stream_->Next();
+  if (!next_arrival_) return;
+  SimTime at = SimTime::Zero() + Duration::FromSeconds(next_arrival_->arrival_s);
+  if (at < sim_.Now()) at = sim_.Now();
+  sim_.Schedule(at, this, Tag(kArrival, 0));
+}
+
+void ServiceSim::HandleEvent(uint64_t tag) {
+  const auto kind = static_cast<EventKind>(tag >> 32);
+  const size_t replica = tag & 0xffffffffu;
+  if (kind == kArrival) {
+    OnArrival();
+  } else {
+    OnIterationEnd(replica);
+  }
+}
+
+int64_t ServiceSim::KvFree(const Replica& rep) const {
+  int64_t reserved = 0;
+  for (uint32_t id : rep.prefilling) {
+    const Request& q = requests_[id];
+    reserved += q.prompt + q.generated + config_.batching.kv_block_tokens;
+  }
+  return perf_.kv_capacity_tokens - rep.context_sum -
+         static_cast<int64_t>(rep.running.size()) * config_.batching.kv_block_tokens - reserved;
+}
+
+int64_t ServiceSim::ContextOf(const Request& q, int64_t step) const {
+  return q.prompt + q.generated + (step - q.join_step);
+}
+
+double ServiceSim::StepSeconds(int64_t seqs, int64_t context_sum) const {
+  IterationShape s;
+  s.decode_seqs = seqs;
+  s.decode_context_tokens = context_sum;
+  return perf_.iteration_time->Seconds(s);
+}
+
+void ServiceSim::RecomputeNextFinish(Replica& rep) {
+  rep.next_finish_step = std::numeric_limits<int64_t>::max();
+  for (uint32_t id : rep.running) {
+    rep.next_finish_step = std::min(rep.next_finish_step, requests_[id].finish_step);
+  }
+}
+
+void ServiceSim::OnArrival() {
+  const RequestSpec spec = *next_arrival_;
+  ++metrics_.arrived;
+  const uint32_t id = NewRequest();
+  Request& q = requests_[id];
+  q.arrival_s = spec.arrival_s;
+  q.prompt = spec.prompt_tokens;
+  q.output = spec.output_tokens;
+  if (spec.class_index >= 0) {
+    q.klass = spec.class_index;
+  } else {
+    const double u = class_rng_.Uniform01();
+    q.klass = static_cast<int32_t>(std::upper_bound(class_cdf_.begin(), class_cdf_.end(), u) -
+                                   class_cdf_.begin());
+    if (q.klass >= static_cast<int32_t>(class_cdf_.size()))
+      q.klass = static_cast<int32_t>(class_cdf_.size()) - 1;
+  }
+  const size_t r = router_(Loads(), router_counter_);
+  Replica& rep = replicas_[r];
+  const auto& b = config_.batching;
+  const bool never_fits = q.prompt + 1 + b.kv_block_tokens > perf_.kv_capacity_tokens;
+  const bool queue_full =
+      b.max_waiting >= 0 && static_cast<int64_t>(rep.waiting.size()) >= b.max_waiting;
+  if (never_fits || queue_full) {
+    ++metrics_.rejected;
+    FreeRequest(id);
+  } else {
+    rep.waiting.push_back(id);
+    ++metrics_.in_flight;
+    if (!rep.busy) {
+      Iterate(r);
+    } else if (rep.in_decode_run && b.mode != BatchingConfig::Mode::kStatic &&
+               rep.waiting.size() == 1 && static_cast<int64_t>(rep.running.size()) < b.max_batch &&
+               q.prompt + b.kv_block_tokens <= KvFree(rep)) {
+      Interrupt(r);
+    }
+  }
+  ScheduleNextArrival();
+}
+
+void ServiceSim::Interrupt(size_t r) {
+  Replica& rep = replicas_[r];
+  const int64_t B = static_cast<int64_t>(rep.running.size());
+  SimTime t = rep.run_start;
+  for (int64_t j = 0; j < rep.run_steps; ++j) {
+    t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
+    if (t >= sim_.Now()) {
+      if (j + 1 < rep.run_steps) {
+        sim_.Cancel(rep.end_event);
+        rep.run_steps = j + 1;
+        rep.end_event = sim_.Schedule(t, this, Tag(kIterationEnd, r));
+      }
+      break;
+    }
+  }
+  rep.chunk = 1;
+}
+
+void ServiceSim::OnIterationEnd(size_t r) {
+  Replica& rep = replicas_[r];
+  metrics_.replica_busy_ns += (sim_.Now() - rep.run_start).ns();
+  const double now_s = sim_.Now().seconds();
+  if (rep.in_decode_run) {
+    FinishDecodeSteps(r, rep.run_steps);
+  } else {
+    // A prefill iteration (continuous / static) or a chunked iteration; the latter also ran
+    // one decode step for every running sequence (before the new ones join).
+    const bool chunked = config_.batching.mode == BatchingConfig::Mode::kChunked;
+    if (chunked && !rep.running.empty()) {
+      FinishDecodeSteps(r, 1);
+    } else {
+      ++metrics_.iterations;
+    }
+    std::vector<uint32_t> still_prefilling;
+    for (uint32_t id : rep.prefilling) {
+      Request& q = requests_[id];
+      if (chunked) {
+        if (q.prefilled < q.prompt + q.generated) {  // more chunks to go
+          still_prefilling.push_back(id);
+          continue;
+        }
+        rep.waiting.erase(std::find(rep.waiting.begin(), rep.waiting.end(), id));
+      }
+      q.prefilled = 0;
+      if (q.first_token_s < 0) q.first_token_s = now_s;
+      q.generated += 1;  // the prefill produces the next token
+      if (q.generated >= q.output) {
+        Complete(r, id, now_s);
+        continue;
+      }
+      q.join_step = rep.step;
+      q.finish_step = rep.step + (q.output - q.generated);
+      rep.context_sum += q.prompt + q.generated;
+      rep.running.push_back(id);
+    }
+    rep.prefilling.swap(still_prefilling);
+    RecomputeNextFinish(rep);
+  }
+  rep.busy = false;
+  rep.in_decode_run = false;
+  Iterate(r);
+}
+
+void ServiceSim::FinishDecodeSteps(size_t r, int64_t steps) {
+  Replica& rep = replicas_[r];
+  const int64_t B = static_cast<int64_t>(rep.running.size());
+  metrics_.iterations += static_cast<uint64_t>(steps);
+  rep.step += steps;
+  rep.context_sum += steps * B;
+  if (rep.step < rep.next_finish_step) return;
+  const double now_s = sim_.Now().seconds();
+  std::vector<uint32_t> keep;
+  keep.reserve(rep.running.size());
+  for (uint32_t id : rep.running) {
+    Request& q = requests_[id];
+    if (q.finish_step <= rep.step) {
+      rep.context_sum -= ContextOf(q, rep.step);
+      Complete(r, id, now_s);
+    } else {
+      keep.push_back(id);
+    }
+  }
+  rep.running.swap(keep);
+  RecomputeNextFinish(rep);
+}
+
+void ServiceSim::Complete(size_t, uint32_t id, double t_s) {
+  const Request& q = requests_[id];
+  ++metrics_.completed;
+  --metrics_.in_flight;
+  metrics_.prompt_tokens += static_cast<uint64_t>(q.prompt);
+  metrics_.output_tokens += static_cast<uint64_t>(q.output);
+  const double ttft = q.first_token_s - q.arrival_s;
+  const double e2e = t_s - q.arrival_s;
+  const RequestClass& cls = config_.classes[static_cast<size_t>(q.klass)];
+  bool met = !cls.ttft_slo_s || ttft <= *cls.ttft_slo_s;
+  double tpot = -1;
+  if (q.output > 1) {
+    tpot = (t_s - q.first_token_s) / static_cast<double>(q.output - 1);
+    if (cls.tpot_slo_s && tpot > *cls.tpot_slo_s) met = false;
+  }
+  for (LatencyStats* s : {&metrics_.overall, &metrics_.by_class[static_cast<size_t>(q.klass)]}) {
+    s->ttft_s.Add(ttft);
+    s->e2e_s.Add(e2e);
+    if (tpot >= 0) s->tpot_s.Add(tpot);
+    ++s->completed;
+    s->output_tokens += static_cast<uint64_t>(q.output);
+    if (met) ++s->slo_met;
+  }
+  FreeRequest(id);
+}
+
+void ServiceSim::PreemptNewest(size_t r) {
+  Replica& rep = replicas_[r];
+  const uint32_t id = rep.running.back();
+  Request& q = requests_[id];
+  rep.context_sum -= ContextOf(q, rep.step);
+  q.generated += rep.step - q.join_step;
+  q.prefilled = 0;
+  rep.running.pop_back();
+  ++metrics_.preemptions;
+  if (q.prompt + q.generated + config_.batching.kv_block_tokens > perf_.kv_capacity_tokens) {
+    // It can never be prefilled again on this replica: the request fails.
+    ++metrics_.rejected;
+    --metrics_.in_flight;
+    FreeRequest(id);
+  } else {
+    rep.waiting.push_front(id);
+  }
+  RecomputeNextFinish(rep);
+}
+
+void ServiceSim::Iterate(size_t r) {
+  Replica& rep = replicas_[r];
+  using Mode = BatchingConfig::Mode;
+  switch (config_.batching.mode) {
+    case Mode::kContinuous:
+      if (!rep.waiting.empty() && StartPrefill(r)) return;
+      if (!rep.running.empty()) StartDecodeRun(r);
+      return;
+    case Mode::kStatic:
+      if (rep.running.empty() && !rep.waiting.empty() && StartPrefill(r)) return;
+      if (!rep.running.empty()) StartDecodeRun(r);
+      return;
+    case Mode::kChunked:
+      if (!rep.waiting.empty()) {
+        StartChunkedIteration(r);
+        if (rep.busy) return;
+      }
+      if (!rep.running.empty()) StartDecodeRun(r);
+      return;
+  }
+}
+
+bool ServiceSim::StartPrefill(size_t r) {
+  Replica& rep = replicas_[r];
+  const auto& b = config_.batching;
+  IterationShape shape;
+  while (!rep.waiting.empty()) {
+    const uint32_t id = rep.waiting.front();
+    const Request& q = requests_[id];
+    const int64_t len = q.prompt + q.generated;
+    if (static_cast<int64_t>(rep.running.size() + rep.prefilling.size()) >= b.max_batch) break;
+    if (!rep.prefilling.empty() && shape.prefill_tokens + len > b.max_batched_tokens) break;
+    if (len + b.kv_block_tokens > KvFree(rep)) break;
+    rep.waiting.pop_front();
+    rep.prefilling.push_back(id);
+    shape.prefill_tokens += len;
+    shape.prefill_attention_pairs += 0.5 * static_cast<double>(len) * static_cast<double>(len + 1);
+  }
+  if (rep.prefilling.empty()) return false;
+  rep.busy = true;
+  rep.in_decode_run = false;
+  rep.run_start = sim_.Now();
+  rep.end_event = sim_.ScheduleAfter(Duration::FromSeconds(perf_.iteration_time->Seconds(shape)),
+                                     this, Tag(kIterationEnd, r));
+  return true;
+}
+
+void ServiceSim::StartChunkedIteration(size_t r) {
+  Replica& rep = replicas_[r];
+  const auto& b = config_.batching;
+  // Decodes first (they must fit their next token), then prompt chunks in FIFO order.
+  while (!rep.running.empty() &&
+         rep.context_sum + static_cast<int64_t>(rep.running.size()) * (1 + b.kv_block_tokens) >
+             perf_.kv_capacity_tokens) {
+    PreemptNewest(r);
+  }
+  IterationShape shape;
+  shape.decode_seqs = static_cast<int64_t>(rep.running.size());
+  shape.decode_context_tokens = rep.context_sum;
+  int64_t budget = b.max_batched_tokens - shape.decode_seqs;
+  for (uint32_t id : rep.waiting) {
+    if (budget <= 0) break;
+    Request& q = requests_[id];
+    const bool started =
+        std::find(rep.prefilling.begin(), rep.prefilling.end(), id) != rep.prefilling.end();
+    const int64_t len = q.prompt + q.generated;
+    if (!started) {
+      if (static_cast<int64_t>(rep.running.size() + rep.prefilling.size()) >= b.max_batch) break;
+      if (len + b.kv_block_tokens > KvFree(rep)) break;  // FIFO: no bypassing the head
+      rep.prefilling.push_back(id);
+    }
+    const int64_t c = std::min(len - q.prefilled, budget);
+    shape.prefill_tokens += c;
+    shape.prefill_attention_pairs += static_cast<double>(c) * static_cast<double>(q.prefilled) +
+                                     0.5 * static_cast<double>(c) * static_cast<double>(c + 1);
+    q.prefilled += c;
+    budget -= c;
+  }
+  if (shape.prefill_tokens == 0) return;  // nothing admissible: decode only
+  rep.busy = true;
+  rep.in_decode_run = false;
+  rep.run_start = sim_.Now();
+  rep.end_event = sim_.ScheduleAfter(Duration::FromSeconds(perf_.iteration_time->Seconds(shape)),
+                                     this, Tag(kIterationEnd, r));
+}
+
+void ServiceSim::StartDecodeRun(size_t r) {
+  Replica& rep = replicas_[r];
+  const auto& b = config_.batching;
+  for (;;) {
+    if (rep.running.empty()) {
+      Iterate(r);
+      return;
+    }
+    const int64_t B = static_cast<int64_t>(rep.running.size());
+    const int64_t kv_steps =
+        (perf_.kv_capacity_tokens - B * b.kv_block_tokens - rep.context_sum) / B;
+    if (kv_steps >= 1) break;
+    PreemptNewest(r);
+  }
+  const int64_t B = static_cast<int64_t>(rep.running.size());
+  const int64_t kv_steps = (perf_.kv_capacity_tokens - B * b.kv_block_tokens - rep.context_sum) / B;
+  int64_t k = std::min(rep.next_finish_step - rep.step, kv_steps);
+  if (config_.exact_steps) {
+    k = 1;
+  } else {
+    // Arrivals waiting for a slot (batch or KV full) will want in at the next completion;
+    // otherwise run as far as the growing chunk allows.
+    k = std::min(k, rep.chunk);
+    rep.chunk = std::min(rep.chunk * 2, kMaxChunk);
+  }
+  SimTime t = sim_.Now();
+  for (int64_t j = 0; j < k; ++j) {
+    t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
+  }
+  rep.busy = true;
+  rep.in_decode_run = true;
+  rep.run_start = sim_.Now();
+  rep.run_steps = k;
+  rep.end_event = sim_.Schedule(t, this, Tag(kIterationEnd, r));
+}
+
+}  // namespace fleetsim

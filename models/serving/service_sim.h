@@ -1,0 +1,132 @@
+// The serving simulation of one inference service: requests arrive from a RequestStream,
+// a router picks a replica, and each replica runs an inference engine's iteration loop
+// (static, continuous or chunked-prefill batching) within its KV-cache capacity.
+//
+// Model of a replica:
+//   - KV cache: counted in tokens; a sequence holds prompt + generated tokens, and the
+//     admission / growth check adds one partially filled block per sequence (the most paged
+//     allocation can waste), so usage is never understated.
+//   - Admission (continuous): at an iteration boundary, waiting requests are admitted in
+//     FIFO order while batch slots, the prefill token budget and the KV cache allow; their
+//     prompts run in one prefill iteration, whose end is the first token (TTFT).
+//   - Decode: one token per running sequence per iteration.
+//   - KV full during decode: the most recently admitted sequence is preempted (vLLM's
+//     recompute policy): its KV is dropped and it goes back to the front of the queue; on
+//     re-admission its prompt and the tokens it already generated are prefilled again.
+//   - Chunked prefill: every iteration runs all decodes plus prompt chunks up to the token
+//     budget; a request whose last prompt chunk ran emits its first token at the end of that
+//     iteration.
+//
+// Fast-forward: between membership changes, decode iterations differ only in the context
+// length, which grows by the batch size each step. Runs of such iterations are computed in a
+// loop without scheduling events, in chunks that grow while nothing interrupts them; an
+// arrival that could join an idle-queue replica interrupts the run at the end of the
+// iteration in progress. Each iteration's duration is rounded up to a whole nanosecond
+// individually in both modes, so the fast and exact (`exact_steps`) modes produce the same
+// numbers, bit for bit.
+//
+// Memory is bounded by the requests in flight (a slab of request records reused), not by
+// the number of requests simulated.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "models/serving/iteration_model.h"
+#include "models/serving/routers.h"
+#include "models/serving/service_config.h"
+#include "models/serving/service_metrics.h"
+#include "models/workload/arrivals.h"
+#include "sim/simulator.h"
+
+namespace fleetsim {
+
+struct ReplicaPerformance {
+  const IterationTimeModel* iteration_time = nullptr;  // not owned; outlives the simulation
+  int64_t kv_capacity_tokens = 0;                      // > 0
+};
+
+class ServiceSim final : public EventHandler {
+ public:
+  // Preconditions (std::invalid_argument otherwise): replicas >= 1, at least one class,
+  // a known router, positive limits, perf.iteration_time set and kv capacity > 0.
+  ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance perf,
+             std::unique_ptr<RequestStream> stream, RngStreams rng);
+
+  // Schedules the first arrival. Call once before Simulator::Run.
+  void Start();
+
+  const ServiceMetrics& metrics() const { return metrics_; }
+  const ServiceConfig& config() const { return config_; }
+  // Current load of each replica (for routers, traces and autoscaling).
+  std::vector<ReplicaLoad> Loads() const;
+
+  void HandleEvent(uint64_t tag) override;
+
+ private:
+  struct Request {
+    double arrival_s = 0;
+    int64_t prompt = 0;
+    int64_t output = 0;
+    int32_t klass = 0;
+    double first_token_s = -1;
+    int64_t generated = 0;    // tokens generated before the current run on a replica
+    int64_t prefilled = 0;    // chunked prefill progress of the current admission
+    int64_t join_step = 0;    // replica step index when it started decoding
+    int64_t finish_step = 0;  // step index at which its last token is produced
+  };
+  struct Replica {
+    std::deque<uint32_t> waiting;   // request ids, FIFO
+    std::vector<uint32_t> running;  // decoding, in admission order
+    int64_t step = 0;               // decode steps completed
+    int64_t context_sum = 0;        // sum of context lengths of running sequences
+    int64_t next_finish_step = 0;   // min finish_step over running
+    // The iteration or decode run in progress.
+    bool busy = false;
+    bool in_decode_run = false;
+    SimTime run_start;
+    int64_t run_steps = 0;  // decode steps in the scheduled run
+    EventId end_event;
+    int64_t chunk = 1;                 // fast-forward chunk length, grows while uninterrupted
+    std::vector<uint32_t> prefilling;  // admitted this iteration (prefill in progress)
+  };
+
+  enum EventKind : uint64_t { kArrival = 0, kIterationEnd = 1 };
+
+  void ScheduleNextArrival();
+  void OnArrival();
+  void OnIterationEnd(size_t replica);
+  void Iterate(size_t r);  // decide and start the next iteration at an iteration boundary
+  bool StartPrefill(size_t r);
+  void StartDecodeRun(size_t r);
+  void StartChunkedIteration(size_t r);
+  void FinishDecodeSteps(size_t r, int64_t steps);
+  void Complete(size_t r, uint32_t id, double t_s);
+  void PreemptNewest(size_t r);
+  void Interrupt(size_t r);
+  double StepSeconds(int64_t seqs, int64_t context_sum) const;
+  int64_t KvFree(const Replica& rep) const;
+  int64_t ContextOf(const Request& q, int64_t step) const;
+  void RecomputeNextFinish(Replica& rep);
+  uint32_t NewRequest();
+  void FreeRequest(uint32_t id);
+  uint64_t Tag(EventKind k, size_t replica) const { return (uint64_t{k} << 32) | replica; }
+
+  Simulator& sim_;
+  ServiceConfig config_;
+  ReplicaPerformance perf_;
+  std::unique_ptr<RequestStream> stream_;
+  Rng class_rng_;
+  RouterFn router_;
+  uint64_t router_counter_ = 0;
+  std::vector<double> class_cdf_;
+  std::vector<Replica> replicas_;
+  std::vector<Request> requests_;
+  std::vector<uint32_t> free_requests_;
+  std::optional<RequestSpec> next_arrival_;
+  ServiceMetrics metrics_;
+};
+
+}  // namespace fleetsim
