@@ -59,6 +59,17 @@ std::vector<ReplicaLoad> ServiceSim::Loads() const {
   return loads;
 }
 
+const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
+  loads_.resize(replicas_.size());
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    const Replica& rep = replicas_[i];
+    loads_[i].waiting = static_cast<int64_t>(rep.waiting.size());
+    loads_[i].running = static_cast<int64_t>(rep.running.size());
+    loads_[i].kv_free_tokens = KvFree(rep);
+  }
+  return loads_;
+}
+
 uint32_t ServiceSim::NewRequest() {
   if (!free_requests_.empty()) {
     const uint32_t id = free_requests_.back();
@@ -135,7 +146,7 @@ void ServiceSim::OnArrival() {
     if (q.klass >= static_cast<int32_t>(class_cdf_.size()))
       q.klass = static_cast<int32_t>(class_cdf_.size()) - 1;
   }
-  const size_t r = router_(Loads(), router_counter_);
+  const size_t r = router_(UpdateLoads(), router_counter_);
   Replica& rep = replicas_[r];
   const auto& b = config_.batching;
   const bool never_fits = q.prompt + 1 + b.kv_block_tokens > perf_.kv_capacity_tokens;

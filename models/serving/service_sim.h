@@ -62,6 +62,8 @@ class ServiceSim final : public EventHandler {
   const ServiceConfig& config() const { return config_; }
   // Current load of each replica (for routers, traces and autoscaling).
   std::vector<ReplicaLoad> Loads() const;
+  // As Loads(), into a reused buffer.
+  const std::vector<ReplicaLoad>& UpdateLoads();
 
   void HandleEvent(uint64_t tag) override;
 
@@ -126,6 +128,7 @@ class ServiceSim final : public EventHandler {
   std::vector<Request> requests_;
   std::vector<uint32_t> free_requests_;
   std::optional<RequestSpec> next_arrival_;
+  std::vector<ReplicaLoad> loads_;  // reused by every routing decision: no allocation
   ServiceMetrics metrics_;
 };
 
