@@ -7,11 +7,16 @@
 //
 // An event is a (handler, tag) pair: the handler is any object implementing EventHandler,
 // the tag a 64-bit word it interprets (an index, a generation counter, ...). This keeps
-// heap entries small and trivially copyable; closures are layered on top by Simulator.
+// queue entries small and trivially copyable; closures are layered on top by Simulator.
 //
-// Cancellation is exact and O(1): the event's slot is marked dead and skipped when it
-// reaches the top of the heap (lazy deletion). A cancelled or fired EventId is stale and
+// Cancellation is exact and O(1): the event's slot is marked dead and the entry is skipped
+// when it reaches the front (lazy deletion). A cancelled or fired EventId is stale and
 // cancelling it again is a harmless no-op that returns false.
+//
+// Any int64 time may be pushed, earlier or later than events already popped: the queue
+// itself never assumes a monotone clock (Simulator enforces at >= Now() on its own).
+// Push and Pop are amortised O(1) for the distributions simulations produce (see the
+// ladder description below); an adversarial distribution degrades to O(log n).
 //
 // Not here: the clock (Simulator), anything about GPUs or YAML.
 #pragma once
@@ -58,7 +63,8 @@ class EventQueue {
   EventId Push(SimTime time, Phase phase, EventHandler* handler, uint64_t tag);
 
   // Cancels a pending event. Returns false (and changes nothing) if `id` already fired or
-  // was cancelled. When `out` is given, it receives the cancelled event.
+  // was cancelled. When `out` is given, it receives the cancelled event (its time is not
+  // recorded and reads as zero).
   bool Cancel(EventId id, Event* out = nullptr);
   bool IsPending(EventId id) const;
 
@@ -74,6 +80,27 @@ class EventQueue {
   void Reserve(size_t n);
 
  private:
+  // Layout: a ladder queue (Tang, Goh and Thng, "Ladder Queue: An O(1) priority queue
+  // structure for large-scale discrete event simulation", ACM TOMACS 2005), arranged for
+  // caches. Three tiers partition the time axis, so every entry of a lower tier precedes
+  // every entry of a higher one and only the lowest tier is ever ordered:
+  //
+  //   near   times <  rungs_[depth_-1].current (or <= top_after_ with no rung): a sorted
+  //          run consumed front to back, plus a small heap for events pushed into the
+  //          window the run already covers (e.g. at the current time).
+  //   rungs  a stack of calendars. Rung 0 spans the top's [min, max] at the moment it was
+  //          spread, in 2^shift-ns buckets; each deeper rung re-spreads one over-full
+  //          bucket of the rung above in narrower buckets. Buckets are unsorted FIFO
+  //          lists; `current` is the first time not yet handed down.
+  //   top    times > top_after_: one unsorted vector, spread into a new rung 0 when
+  //          everything below it is empty.
+  //
+  // A pop takes the near run's head; when near is empty the deepest rung's next non-empty
+  // bucket is either sorted into near (small, or already one nanosecond wide) or spread
+  // into a new rung. Each event is therefore copied a few times in sequential, cache-
+  // friendly passes instead of sifting through log n heap levels, and the sorted run
+  // tells Pop which slots it will read next so they can be prefetched.
+  //
   // order = phase << 56 | sequence; compares (time, phase, sequence) in two integer compares.
   struct Entry {
     int64_t time;
@@ -89,21 +116,74 @@ class EventQueue {
   static bool Before(const Entry& a, const Entry& b) {
     return a.time < b.time || (a.time == b.time && a.order < b.order);
   }
-  void SiftUp(size_t i, Entry e);
-  void SiftDown(size_t i, Entry e);
-  void PopTop();
-  void DropCancelledTop();
-  void FreeSlot(uint32_t slot);
-  // Rebuilds the heap without cancelled entries once they outnumber the live ones, so a
-  // model that cancels and reschedules often cannot grow the heap without bound.
-  void CompactIfMostlyCancelled();
+  // Greater-than for the std heap algorithms, which keep the largest element on top.
+  struct After {
+    bool operator()(const Entry& a, const Entry& b) const { return Before(b, a); }
+  };
 
-  std::vector<Entry> heap_;  // 4-ary implicit heap: children of i are 4i+1 .. 4i+4
+  // Rung buckets are singly linked lists of fixed-size chunks drawn from one pool, so
+  // memory stays proportional to the pending entries plus one partial chunk per bucket,
+  // and appending never reallocates a bucket.
+  static constexpr uint32_t kChunkEntries = 16;
+  static constexpr uint32_t kNoChunk = std::numeric_limits<uint32_t>::max();
+  struct Chunk {
+    Entry entries[kChunkEntries];
+    uint32_t next;
+  };
+  struct Bucket {
+    uint32_t head = kNoChunk;
+    uint32_t tail = kNoChunk;
+    uint32_t count = 0;  // entries, cancelled ones included
+  };
+  struct Rung {
+    int64_t start = 0;    // first time of bucket 0
+    int64_t current = 0;  // first time of bucket `cursor`; earlier times belong below
+    uint32_t shift = 0;   // bucket width is 2^shift ns
+    uint32_t cursor = 0;  // next bucket to hand down
+    std::vector<Bucket> buckets;
+  };
+
+  uint32_t NewChunk();
+  void Append(Bucket& b, const Entry& e);
+  void FreeChunks(uint32_t head);
+  // Sets rung `r` up to cover [start, start + span] in buckets of 2^shift ns.
+  void InitRung(Rung& r, int64_t start, uint64_t span, uint32_t shift);
+  void SpreadTop();
+  // Hands the deepest non-empty bucket down until the near run is non-empty.
+  // Precondition: near run and near heap empty, and some entry pending somewhere.
+  void Refill();
+  void MoveBucketToRun(Bucket b);
+  // Makes the earliest live entry the front of the near tier. Returns true when it is
+  // the near heap's top, false when it is the near run's head. Precondition: live_ > 0.
+  bool SettleFront();
+  void FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
+  bool IsCancelled(const Entry& e) const { return slots_[e.slot].handler == nullptr; }
+  // Removes cancelled entries everywhere once they outnumber the live ones, so a model
+  // that cancels and reschedules often cannot grow the queue without bound.
+  void CompactIfMostlyCancelled();
+  void DropCancelled(Bucket& b);
+
+  // near
+  std::vector<Entry> run_;  // sorted; [run_head_, end) pending
+  size_t run_head_ = 0;
+  std::vector<Entry> near_heap_;  // std heap ordered by After
+  // rungs: rungs_[0 .. depth_) active; inactive ones keep their bucket storage for reuse
+  std::vector<Rung> rungs_;
+  size_t depth_ = 0;
+  // top
+  std::vector<Entry> top_;
+  int64_t top_after_ = std::numeric_limits<int64_t>::min();
+  int64_t top_min_ = std::numeric_limits<int64_t>::max();
+  int64_t top_max_ = std::numeric_limits<int64_t>::min();
+
+  std::vector<Chunk> chunks_;
+  uint32_t free_chunk_ = kNoChunk;
+
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   uint64_t next_sequence_ = 0;
   size_t live_ = 0;
-  size_t cancelled_in_heap_ = 0;
+  size_t cancelled_ = 0;  // cancelled entries still stored in some tier
 };
 
 }  // namespace fleetsim
