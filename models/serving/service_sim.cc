@@ -70,6 +70,24 @@ const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
   return loads_;
 }
 
+int64_t ServiceSim::Waiting() const {
+  int64_t n = 0;
+  for (const auto& r : replicas_) n += static_cast<int64_t>(r.waiting.size());
+  return n;
+}
+
+int64_t ServiceSim::Running() const {
+  int64_t n = 0;
+  for (const auto& r : replicas_) n += static_cast<int64_t>(r.running.size());
+  return n;
+}
+
+int64_t ServiceSim::KvUsedTokens() const {
+  int64_t n = 0;
+  for (const auto& r : replicas_) n += perf_.kv_capacity_tokens - KvFree(r);
+  return n;
+}
+
 uint32_t ServiceSim::NewRequest() {
   if (!free_requests_.empty()) {
     const uint32_t id = free_requests_.back();
@@ -190,6 +208,16 @@ void ServiceSim::Interrupt(size_t r) {
 void ServiceSim::OnIterationEnd(size_t r) {
   Replica& rep = replicas_[r];
   metrics_.replica_busy_ns += (sim_.Now() - rep.run_start).ns();
+  if (observer_) {
+    using P = ServiceObserver::Phase;
+    const P phase =
+        rep.in_decode_run ? P::kDecode
+        : (config_.batching.mode == BatchingConfig::Mode::kChunked && !rep.running.empty())
+            ? P::kMixed
+            : P::kPrefill;
+    observer_->OnIteration(r, phase, rep.run_start, sim_.Now(), rep.iteration_seqs,
+                           rep.in_decode_run ? rep.run_steps : 1);
+  }
   const double now_s = sim_.Now().seconds();
   if (rep.in_decode_run) {
     FinishDecodeSteps(r, rep.run_steps);
@@ -340,6 +368,7 @@ bool ServiceSim::StartPrefill(size_t r) {
     shape.prefill_attention_pairs += 0.5 * static_cast<double>(len) * static_cast<double>(len + 1);
   }
   if (rep.prefilling.empty()) return false;
+  rep.iteration_seqs = static_cast<int64_t>(rep.prefilling.size());
   rep.busy = true;
   rep.in_decode_run = false;
   rep.run_start = sim_.Now();
@@ -380,6 +409,7 @@ void ServiceSim::StartChunkedIteration(size_t r) {
     budget -= c;
   }
   if (shape.prefill_tokens == 0) return;  // nothing admissible: decode only
+  rep.iteration_seqs = shape.decode_seqs + static_cast<int64_t>(rep.prefilling.size());
   rep.busy = true;
   rep.in_decode_run = false;
   rep.run_start = sim_.Now();
@@ -416,6 +446,7 @@ void ServiceSim::StartDecodeRun(size_t r) {
   for (int64_t j = 0; j < k; ++j) {
     t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
   }
+  rep.iteration_seqs = B;
   rep.busy = true;
   rep.in_decode_run = true;
   rep.run_start = sim_.Now();

@@ -43,6 +43,16 @@
 
 namespace fleetsim {
 
+// Optional observer of what replicas do, for traces. Decode runs are reported as one
+// interval of `steps` iterations (the fast-forward does not materialise single steps).
+class ServiceObserver {
+ public:
+  enum class Phase { kPrefill, kDecode, kMixed };
+  virtual ~ServiceObserver() = default;
+  virtual void OnIteration(size_t replica, Phase phase, SimTime start, SimTime end,
+                           int64_t sequences, int64_t steps) = 0;
+};
+
 struct ReplicaPerformance {
   const IterationTimeModel* iteration_time = nullptr;  // not owned; outlives the simulation
   int64_t kv_capacity_tokens = 0;                      // > 0
@@ -57,6 +67,13 @@ class ServiceSim final : public EventHandler {
 
   // Schedules the first arrival. Call once before Simulator::Run.
   void Start();
+  // Not owned; may be null (the default). Set before Start().
+  void SetObserver(ServiceObserver* observer) { observer_ = observer; }
+  // Requests waiting and running over all replicas, and KV tokens in use.
+  int64_t Waiting() const;
+  int64_t Running() const;
+  int64_t KvUsedTokens() const;
+  int64_t KvCapacityTokens() const { return perf_.kv_capacity_tokens * config_.replicas; }
 
   const ServiceMetrics& metrics() const { return metrics_; }
   const ServiceConfig& config() const { return config_; }
@@ -93,6 +110,7 @@ class ServiceSim final : public EventHandler {
     EventId end_event;
     int64_t chunk = 1;                 // fast-forward chunk length, grows while uninterrupted
     std::vector<uint32_t> prefilling;  // admitted this iteration (prefill in progress)
+    int64_t iteration_seqs = 0;        // sequences in the iteration in progress (observer)
   };
 
   enum EventKind : uint64_t { kArrival = 0, kIterationEnd = 1 };
@@ -130,6 +148,7 @@ class ServiceSim final : public EventHandler {
   std::optional<RequestSpec> next_arrival_;
   std::vector<ReplicaLoad> loads_;  // reused by every routing decision: no allocation
   ServiceMetrics metrics_;
+  ServiceObserver* observer_ = nullptr;
 };
 
 }  // namespace fleetsim

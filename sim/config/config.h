@@ -41,6 +41,7 @@ struct ConfigValue {
   std::vector<Entry> entries;      // kMap, in file order
   std::vector<ConfigValue> items;  // kSequence
   ConfigMark mark;
+  std::string origin;  // non-empty for values set on the command line: "--set a.b=1"
 };
 struct ConfigValue::Entry {
   std::string key;
@@ -108,8 +109,12 @@ class ConfigNode {
 
 class ConfigDocument : public std::enable_shared_from_this<ConfigDocument> {
  public:
-  // Parse errors and unreadable files throw ConfigError.
-  static std::shared_ptr<const ConfigDocument> LoadFile(const std::string& path);
+  // Parse errors and unreadable files throw ConfigError. Each override is "key.path=value"
+  // (e.g. "services[0].replicas=16", "duration=2 d"); the value is read as YAML, replaces
+  // the value at that path or adds the key to an existing map, and errors in it name the
+  // override instead of a file position. A path that does not exist is an InputError.
+  static std::shared_ptr<const ConfigDocument> LoadFile(
+      const std::string& path, const std::vector<std::string>& overrides = {});
   // `name` stands for the file name in messages (e.g. "<command line>").
   static std::shared_ptr<const ConfigDocument> Parse(std::string_view text, std::string name);
 
@@ -119,6 +124,7 @@ class ConfigDocument : public std::enable_shared_from_this<ConfigDocument> {
 
  private:
   ConfigDocument() = default;
+  void ApplyOverride(const std::string& assignment);
   std::string file_;
   std::vector<std::string> lines_;
   ConfigValue root_;

@@ -48,6 +48,9 @@ const std::string& ConfigNode::file() const { return doc_->file(); }
 
 void ConfigNode::FailAt(ConfigMark m, const std::string& message,
                         const std::string& suggestion) const {
+  if (!value_->origin.empty()) {
+    throw ConfigError(value_->origin, 0, 0, path_, message, "", suggestion);
+  }
   throw ConfigError(doc_->file(), m.line, m.column, path_, message, doc_->SourceLine(m.line),
                     suggestion);
 }

@@ -21,6 +21,7 @@ ConfigMark ToMark(const YAML::Mark& m) {
 class Converter {
  public:
   Converter(const ConfigDocument& doc, const std::string& file) : doc_(doc), file_(file) {}
+  Converter(const ConfigDocument& doc, std::string&& file) = delete;
 
   ConfigValue Convert(const YAML::Node& n, const std::string& path, int depth) {
     ConfigValue v;
@@ -80,13 +81,93 @@ class Converter {
 
 }  // namespace
 
-std::shared_ptr<const ConfigDocument> ConfigDocument::LoadFile(const std::string& path) {
+std::shared_ptr<const ConfigDocument> ConfigDocument::LoadFile(
+    const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path, 0, 0, "", "cannot open file");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw ConfigError(path, 0, 0, "", "cannot read file");
-  return Parse(ss.str(), path);
+  auto doc = Parse(ss.str(), path);
+  if (overrides.empty()) return doc;
+  auto copy = std::shared_ptr<ConfigDocument>(new ConfigDocument(*doc));
+  for (const auto& o : overrides) copy->ApplyOverride(o);
+  return copy;
+}
+
+namespace {
+void MarkOrigin(ConfigValue& v, const std::string& origin) {
+  v.origin = origin;
+  for (auto& e : v.entries) MarkOrigin(e.value, origin);
+  for (auto& i : v.items) MarkOrigin(i, origin);
+}
+}  // namespace
+
+void ConfigDocument::ApplyOverride(const std::string& assignment) {
+  const std::string origin = "--set " + assignment;
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("--set '" + assignment + "': expected key.path=value");
+  }
+  const std::string path = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  ConfigValue value;
+  try {
+    Converter conv(*this, origin);
+    value = conv.Convert(YAML::Load(text), path, 0);
+  } catch (const YAML::Exception& e) {
+    throw InputError("--set '" + assignment + "': invalid value: " + e.msg);
+  }
+  MarkOrigin(value, origin);
+  // Walk "a.b[2].c": map keys separated by dots, list indices in brackets.
+  ConfigValue* node = &root_;
+  size_t i = 0;
+  std::string walked;
+  while (i < path.size()) {
+    if (path[i] == '[') {
+      const size_t close = path.find(']', i);
+      if (close == std::string::npos) throw InputError("--set '" + assignment + "': missing ']'");
+      size_t index = 0;
+      try {
+        index = std::stoul(path.substr(i + 1, close - i - 1));
+      } catch (...) {
+        throw InputError("--set '" + assignment + "': bad list index");
+      }
+      if (node->kind != ConfigValue::Kind::kSequence || index >= node->items.size()) {
+        throw InputError("--set '" + assignment + "': " + walked + " has no element [" +
+                         std::to_string(index) + "]");
+      }
+      walked += path.substr(i, close - i + 1);
+      node = &node->items[index];
+      i = close + 1;
+      if (i < path.size() && path[i] == '.') ++i;
+      continue;
+    }
+    size_t end = path.find_first_of(".[", i);
+    if (end == std::string::npos) end = path.size();
+    const std::string key = path.substr(i, end - i);
+    if (node->kind == ConfigValue::Kind::kNull) node->kind = ConfigValue::Kind::kMap;
+    if (node->kind != ConfigValue::Kind::kMap) {
+      throw InputError("--set '" + assignment +
+                       "': " + (walked.empty() ? "the top level" : walked) + " is not a map");
+    }
+    walked += (walked.empty() ? "" : ".") + key;
+    ConfigValue* child = nullptr;
+    for (auto& e : node->entries) {
+      if (e.key == key) child = &e.value;
+    }
+    if (!child) {
+      ConfigValue::Entry entry;
+      entry.key = key;
+      entry.value.origin = origin;
+      node->entries.push_back(std::move(entry));
+      child = &node->entries.back().value;
+    }
+    node = child;
+    i = end;
+    if (i < path.size() && path[i] == '.') ++i;
+  }
+  *node = std::move(value);
 }
 
 std::shared_ptr<const ConfigDocument> ConfigDocument::Parse(std::string_view text,

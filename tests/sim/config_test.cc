@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace fleetsim {
 namespace {
 
@@ -98,6 +100,38 @@ TEST(ConfigTest, UnreadableFileIsAConfigError) {
               ConfigDocument::LoadFile("/nonexistent/x.yaml");
             }).find("/nonexistent/x.yaml: error: cannot open file"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleetsim
+
+namespace fleetsim {
+namespace {
+
+TEST(ConfigOverrideTest, SetReplacesAddsAndNamesTheOverrideInErrors) {
+  const std::string path = ::testing::TempDir() + "/ov.yaml";
+  std::ofstream(path) << "duration: \"1 d\"\nservices:\n  - name: a\n    replicas: 2\n";
+  auto doc = ConfigDocument::LoadFile(
+      path, {"services[0].replicas=16", "duration=6 h", "services[0].router=kv_aware"});
+  const ConfigNode root = doc->Root();
+  // Replaced values, and a key added to an existing map.
+  EXPECT_EQ(root.Get("services").At(0).Get("replicas").AsInt(), 16);
+  EXPECT_EQ(root.Get("duration").AsDuration().ns(), 6 * 3600 * 1'000'000'000LL);
+  EXPECT_EQ(root.Get("services").At(0).Get("router").AsString(), "kv_aware");
+  // A bad overridden value: the error names the override, not a file line.
+  auto bad = ConfigDocument::LoadFile(path, {"services[0].replicas=two"});
+  try {
+    bad->Root().Get("services").At(0).Get("replicas").AsInt();
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.Format(),
+              "--set services[0].replicas=two: error: services[0].replicas: expected an integer, "
+              "got 'two'");
+  }
+  // Paths that do not exist.
+  EXPECT_THROW(ConfigDocument::LoadFile(path, {"services[3].replicas=1"}), InputError);
+  EXPECT_THROW(ConfigDocument::LoadFile(path, {"duration.x=1"}), InputError);
+  EXPECT_THROW(ConfigDocument::LoadFile(path, {"novalue"}), InputError);
 }
 
 }  // namespace
