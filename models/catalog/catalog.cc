@@ -105,6 +105,43 @@ LinkSpec ReadLink(const ConfigNode& node, const SourceRef& fallback, const Sourc
   return l;
 }
 
+int64_t ReadPositiveInt(const ConfigNode& node, const SourceMap& sources);
+ConfigNode UnwrapSourced(const ConfigNode& node, const SourceMap& sources);
+
+// A fraction in (0, 1], written 0.86 or "86 %".
+double ReadFraction(const ConfigNode& node) {
+  const double v = node.AsQuantity(dim::kNumber);
+  if (!(v > 0 && v <= 1)) node.Fail("must be a fraction in (0, 1] (e.g. 0.86 or \"86 %\")");
+  return v;
+}
+
+double ReadNonNegativeSeconds(const ConfigNode& node) {
+  const double v = node.AsQuantity(dim::kSeconds);
+  if (v < 0) node.Fail("must not be negative");
+  return v;
+}
+
+// The optional `efficiency:` block of a device entry: calibration data with its own
+// (required) source; see DeviceEfficiency.
+DeviceEfficiency ReadEfficiency(const ConfigNode& node, const SourceMap& sources) {
+  MapReader r(node);
+  DeviceEfficiency e;
+  e.source = LookupSource(sources, r.Required("source"));
+  if (auto n = r.Optional("note")) e.source.note = n->AsString();
+  // Each number may carry its own provenance: {value: ..., source: id, note: "..."}.
+  auto value = [&](const ConfigNode& n) { return UnwrapSourced(n, sources); };
+  e.gemm_max = ReadFraction(value(r.Required("gemm_max")));
+  e.memory = ReadFraction(value(r.Required("memory")));
+  if (auto v = r.Optional("sm_count")) e.sm_count = ReadPositiveInt(*v, sources);
+  if (auto v = r.Optional("gemm_tile")) e.gemm_tile = ReadPositiveInt(*v, sources);
+  if (auto v = r.Optional("kernel_overhead")) {
+    e.kernel_overhead_s = ReadNonNegativeSeconds(value(*v));
+  }
+  if (auto v = r.Optional("step_overhead")) e.step_overhead_s = ReadNonNegativeSeconds(value(*v));
+  r.Finish();
+  return e;
+}
+
 DeviceSpec ReadDevice(const ConfigNode& node, const SourceMap& sources) {
   MapReader r(node);
   DeviceSpec d;
@@ -150,6 +187,7 @@ DeviceSpec ReadDevice(const ConfigNode& node, const SourceMap& sources) {
   }
   if (auto s = r.Optional("scale_up")) d.scale_up = ReadLink(*s, d.source, sources);
   if (auto h = r.Optional("host_link")) d.host_link = ReadLink(*h, d.source, sources);
+  if (auto e = r.Optional("efficiency")) d.efficiency = ReadEfficiency(*e, sources);
   r.Finish();
   return d;
 }
