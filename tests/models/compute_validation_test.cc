@@ -1,0 +1,229 @@
+// The compute model against published measurements (../shared/reference/validation.md):
+// V3 (Llama-2-70B on A100-80GB, Splitwise 2023), V4 (LLaMA-7B on one A100, TensorRT-LLM),
+// and, for information, the compute-only TFLOP/s of the five V2 (Megatron-LM) shapes.
+//
+// Nothing here is fitted to these rows: the device efficiencies come from the catalog
+// (MAMF, Calculon, NCCL measurements), the runtime presets from vLLM's own issues and PRs
+// (roofline.h). docs/validation.md lists every case and explains the misses.
+//
+// Each case asserts the 15 % band where the model meets it. Where it does not, the test
+// asserts that the error stays at the value documented in docs/validation.md (+-1.5 points),
+// so a change that moves a miss shows up here and in the doc together.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "models/catalog/catalog.h"
+#include "models/compute/allreduce_estimate.h"
+#include "models/compute/roofline.h"
+#include "models/compute/transformer_ops.h"
+
+namespace fleetsim {
+namespace {
+
+const Catalog& Shipped() {
+  static const Catalog c = Catalog::LoadShipped(FLEETSIM_SOURCE_DIR);
+  return c;
+}
+
+constexpr double kBand = 0.15;
+
+struct Case {
+  std::string name;
+  double published;
+  double predicted;
+  // The documented error where the model misses the band; NAN where it meets it.
+  double documented_miss;
+};
+
+void Report(const std::string& title, const std::vector<Case>& cases) {
+  std::printf("%s\n", title.c_str());
+  for (const auto& c : cases) {
+    std::printf("  %-36s published %10.1f  predicted %10.1f  error %+6.1f %%\n", c.name.c_str(),
+                c.published, c.predicted, 100 * (c.predicted - c.published) / c.published);
+  }
+}
+
+void Check(const Case& c) {
+  const double err = (c.predicted - c.published) / c.published;
+  if (std::isnan(c.documented_miss)) {
+    EXPECT_LE(std::abs(err), kBand) << c.name << ": error " << 100 * err << " %";
+  } else {
+    EXPECT_GT(std::abs(c.documented_miss), kBand) << c.name << " is documented as a miss";
+    EXPECT_NEAR(err, c.documented_miss, 0.015) << c.name << ": error " << 100 * err << " %";
+  }
+}
+
+// ---------------------------------------------------------------- V3
+// Splitwise (ISCA'24) data/perf_model.csv, medians: Llama-2-70B fp16, A100-80GB, DGX-class
+// node, 2023 vLLM-era software (PyTorch eager, one process per GPU).
+double V3Seconds(int tp, const InferenceBatch& b) {
+  const ModelCard& m = Shipped().FindModel("llama2-70b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  OpOptions o;
+  o.tp = tp;
+  o.precision = Precision::kFp16;
+  o.kv_precision = Precision::kFp16;
+  o.flash_attention = true;  // xformers memory-efficient attention: no s x s in memory
+  TimingOptions t;
+  t.runtime = EagerRuntime2023();
+  t.allreduce = DgxA100AllReduce();
+  t.sequences = b.prefill_seqs + b.decode_seqs;
+  return TimeStep(InferenceStepOps(m, b, o), a100, t).total_s;
+}
+
+std::vector<Case> V3Cases() {
+  // The decode rows are perf_model.csv's token_time: the mean step time over the 128 output
+  // tokens of 512-token prompts, so the mean context is 512 + 64 = 576.
+  const int64_t ctx = 576;
+  const double kNone = NAN;
+  auto pre = [](int64_t s) { return InferenceBatch::Prefill(1, s); };
+  auto dec = [&](int64_t b) { return InferenceBatch::Decode(b, ctx); };
+  struct Row {
+    const char* name;
+    int tp;
+    InferenceBatch batch;
+    double published_ms;
+    double documented_miss;
+  };
+  // Misses (documented error, docs/validation.md "V3"): the 8192-token prefills at TP 4 and
+  // 8 scale with t far less than any per-GPU work does; the TP 8 rows and the batch-64
+  // decodes carry host and synchronisation costs of the 2023 multi-process engine that the
+  // sourced eager-2023 preset does not reach.
+  const std::vector<Row> rows = {
+      {"TP2 prefill 512", 2, pre(512), 196.9, kNone},
+      {"TP2 prefill 2048", 2, pre(2048), 688.1, kNone},
+      {"TP2 prefill 8192", 2, pre(8192), 2990, -0.167},
+      {"TP2 decode batch 1", 2, dec(1), 54.9, kNone},
+      {"TP2 decode batch 16", 2, dec(16), 65.5, kNone},
+      {"TP4 prefill 512", 4, pre(512), 127.0, kNone},
+      {"TP4 prefill 2048", 4, pre(2048), 403.3, kNone},
+      {"TP4 prefill 8192", 4, pre(8192), 2279, -0.389},
+      {"TP4 decode batch 1", 4, dec(1), 45.0, kNone},
+      {"TP4 decode batch 16", 4, dec(16), 48.5, kNone},
+      {"TP4 decode batch 64", 4, dec(64), 73.0, -0.248},
+      {"TP8 prefill 512", 8, pre(512), 94.3, -0.211},
+      {"TP8 prefill 2048", 8, pre(2048), 274.2, -0.190},
+      {"TP8 prefill 8192", 8, pre(8192), 1550, -0.457},
+      {"TP8 decode batch 1", 8, dec(1), 44.9, kNone},
+      {"TP8 decode batch 16", 8, dec(16), 50.4, -0.159},
+      {"TP8 decode batch 64", 8, dec(64), 71.6, -0.234},
+  };
+  std::vector<Case> out;
+  for (const auto& r : rows) {
+    out.push_back({r.name, r.published_ms, 1e3 * V3Seconds(r.tp, r.batch), r.documented_miss});
+  }
+  return out;
+}
+
+TEST(ComputeValidationV3, Llama2_70bOnA100StepTimes) {
+  const auto cases = V3Cases();
+  Report("V3 Llama-2-70B fp16 on A100-SXM4-80GB, step time in ms (runtime eager-2023)", cases);
+  for (const auto& c : cases) Check(c);
+}
+
+// ---------------------------------------------------------------- V4
+// TensorRT-LLM's published LLaMA-7B numbers on one A100 (as collected in LLM-Viewer issue
+// #4): fp16, compiled runtime.
+struct V4Model {
+  const ModelCard& m = Shipped().FindModel("llama-7b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  OpOptions o;
+  TimingOptions t;
+  V4Model() {
+    o.precision = Precision::kFp16;
+    o.kv_precision = Precision::kFp16;
+    t.runtime = CompiledRuntime();
+  }
+  double Seconds(const InferenceBatch& b) {
+    t.sequences = b.prefill_seqs + b.decode_seqs;
+    return TimeStep(InferenceStepOps(m, b, o), a100, t).total_s;
+  }
+  // Output tokens per second of a static batch: the context phase yields the first token,
+  // then out - 1 generation steps, the j-th attending to in + j tokens.
+  double Throughput(int64_t batch, int64_t in, int64_t out) {
+    double s = Seconds(InferenceBatch::Prefill(batch, in));
+    for (int64_t j = 1; j < out; ++j) s += Seconds(InferenceBatch::Decode(batch, in + j));
+    return batch * out / s;
+  }
+};
+
+std::vector<Case> V4Cases() {
+  V4Model v;
+  const double kNone = NAN;
+  return {
+      {"batch 256, 128 in / 128 out (tok/s)", 5353, v.Throughput(256, 128, 128), kNone},
+      {"batch 32, 128 in / 2048 out (tok/s)", 1518, v.Throughput(32, 128, 2048), kNone},
+      {"batch 32, 2048 in / 128 out (tok/s)", 547, v.Throughput(32, 2048, 128), kNone},
+      {"batch 16, 2048 in / 2048 out (tok/s)", 613, v.Throughput(16, 2048, 2048), kNone},
+      // Miss (documented): 128 rows sit at the A100's ridge point (312e12 / 2.04e12 = 153
+      // FLOP/B), where neither roof is reached and max(compute, memory) is optimistic.
+      {"first token, batch 1, 128 (ms)", 16.1, 1e3 * v.Seconds(InferenceBatch::Prefill(1, 128)),
+       -0.196},
+      {"first token, batch 1, 2048 (ms)", 120.5, 1e3 * v.Seconds(InferenceBatch::Prefill(1, 2048)),
+       kNone},
+  };
+}
+
+TEST(ComputeValidationV4, Llama7bOnOneA100) {
+  const auto cases = V4Cases();
+  Report("V4 LLaMA-7B fp16 on one A100-SXM4-80GB (runtime compiled)", cases);
+  for (const auto& c : cases) Check(c);
+}
+
+// ---------------------------------------------------------------- V2 (information)
+// Megatron-LM (SC'21) weak-scaling shapes: the per-GPU compute-only throughput our model
+// predicts for one micro-batch (b = 1, s = 2048, fp16, full recomputation, no
+// FlashAttention in 2021), counted with the paper's FLOP formula. Published numbers include
+// pipeline bubbles and data-parallel communication, which belong to the training step
+// model (next issue): these are upper bounds for them, not a validation.
+TEST(ComputeValidationV2, MegatronShapesComputeOnlyForInformation) {
+  struct Row {
+    const char* model;
+    int tp;
+    double published_tflops;
+  };
+  const std::vector<Row> rows = {{"megatron-1.7b", 1, 137},
+                                 {"megatron-7.5b", 4, 142},
+                                 {"megatron-39.1b", 8, 138},
+                                 {"megatron-145.6b", 8, 148},
+                                 {"megatron-529.6b", 8, 163}};
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  std::printf("V2 Megatron shapes, per-GPU TFLOP/s (paper's FLOP count), b = 1, s = 2048\n");
+  for (const auto& r : rows) {
+    const ModelCard& m = Shipped().FindModel(r.model);
+    OpOptions o;
+    o.tp = r.tp;
+    o.precision = Precision::kFp16;
+    o.flash_attention = false;
+    TrainingShape shape;
+    shape.micro_batch = 1;
+    shape.seq_len = 2048;
+    shape.recompute = Recompute::kFull;
+    const OpList ops = TrainingMicroBatchOps(m, shape, o);
+    const double s = 2048, l = m.layers, h = m.hidden, V = m.vocab;
+    // 96 B s l h^2 (1 + s / (6h) + V / (16 l h)) per batch of B sequences.
+    const double paper_flops = 96 * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+    TimingOptions compute_only;
+    const double t_compute = TimeStep(ops, a100, compute_only).total_s;
+    TimingOptions with_tp = compute_only;
+    with_tp.allreduce = DgxA100AllReduce();
+    const double t_tp = TimeStep(ops, a100, with_tp).total_s;
+    const double tflops = paper_flops / (r.tp * t_compute) / 1e12;
+    const double tflops_tp = paper_flops / (r.tp * t_tp) / 1e12;
+    std::printf("  %-16s TP%d published %5.0f  compute-only %5.1f  with TP all-reduce %5.1f\n",
+                r.model, r.tp, r.published_tflops, tflops, tflops_tp);
+    // Physics bounds: below the A100's 312 TFLOP/s x gemm_max, and the model's own FLOP count
+    // agrees with the paper's formula within 10 % (the formula omits norms, softmax and the
+    // attention-score FLOPs' masking; we count element-wise work separately).
+    EXPECT_LT(tflops, 312 * 0.86);
+    EXPECT_GT(tflops_tp, r.published_tflops) << "compute alone must be faster than measured";
+    EXPECT_NEAR(ops.Flops() * r.tp / paper_flops, 1.0, 0.10) << r.model;
+  }
+}
+
+}  // namespace
+}  // namespace fleetsim
