@@ -1,9 +1,11 @@
-// `fleetsim list gpus|models`: what the catalog holds, with sources in --json.
+// `fleetsim list gpus|models|prices|...`: what the catalogs hold, with sources in --json.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "models/catalog/catalog.h"
+#include "models/pricing/price_catalog.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/lengths.h"
 #include "scenarios/cli/args.h"
@@ -129,6 +131,121 @@ void PrintModels(const Catalog& c, bool json) {
   }
 }
 
+// A billing rule as "1s/60s": granularity / minimum in the largest whole unit.
+std::string Span(double s) {
+  const std::pair<double, const char*> units[] = {{86400, "d"}, {3600, "h"}, {60, "min"}};
+  for (auto [size, name] : units) {
+    if (s >= size && std::fmod(s, size) == 0)
+      return std::to_string(static_cast<long long>(s / size)) + name;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", s);
+  return buf;
+}
+
+// A price per GPU-hour; derived from a default discount when marked '*'.
+std::string PriceCell(const NumberTable& n, const std::string& key) {
+  auto it = n.find(key);
+  if (it == n.end()) return "-";
+  // Four significant digits, at least cents: $4.10, $1.006, $0.805, $12.29.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", it->second.value * 3600);
+  std::string text = buf;
+  const size_t dot = text.find('.');
+  if (dot == std::string::npos) text += ".00";
+  if (dot != std::string::npos && text.size() - dot < 3) text += "0";
+  return "$" + text + (it->second.source.note.rfind("= ", 0) == 0 ? "*" : "");
+}
+
+nlohmann::ordered_json NumbersJson(const NumberTable& n) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : n) j[k] = Sourced(v);
+  return j;
+}
+
+void PrintPrices(const PriceCatalog& prices, bool json) {
+  if (json) {
+    nlohmann::ordered_json out;
+    out["units"] = "base units: USD, seconds, watts, joules, bytes (prices per GPU-second)";
+    nlohmann::ordered_json cloud = nlohmann::ordered_json::array();
+    for (const auto& o : prices.cloud_offers()) {
+      std::vector<std::string> plans;
+      for (auto p : o.plans) plans.push_back(CloudPlanName(p));
+      cloud.push_back({{"name", o.name},
+                       {"provider", o.provider},
+                       {"sku", o.sku},
+                       {"device", o.device},
+                       {"gpus_per_instance", o.gpus_per_instance},
+                       {"plans", plans},
+                       {"numbers", NumbersJson(prices.Resolve(o))},
+                       {"file", o.file}});
+    }
+    out["cloud_offers"] = cloud;
+    nlohmann::ordered_json owned = nlohmann::ordered_json::array();
+    for (const auto& o : prices.owned_offers()) {
+      owned.push_back({{"name", o.name},
+                       {"device", o.device},
+                       {"gpus_per_server", o.gpus_per_server},
+                       {"site", prices.SiteOf(o)},
+                       {"numbers", NumbersJson(prices.Resolve(o))},
+                       {"file", o.file}});
+    }
+    out["owned_offers"] = owned;
+    nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+    for (const auto& s : prices.sites()) {
+      sites.push_back({{"name", s.name}, {"numbers", NumbersJson(s.numbers)}, {"file", s.file}});
+    }
+    out["sites"] = sites;
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf(
+      "Cloud offers: $ per GPU-hour (* = from the default discount), billing "
+      "granularity/minimum, egress, date of the on-demand price\n");
+  std::printf("%-30s %-10s %-15s %4s %8s %8s %8s %8s %-9s %-9s %s\n", "name", "provider", "device",
+              "gpus", "on-dem.", "1y", "3y", "spot", "billing", "egress", "date");
+  for (const auto& o : prices.cloud_offers()) {
+    const NumberTable n = prices.Resolve(o);
+    const std::string billing =
+        Span(n.at("billing.granularity").value) + "/" + Span(n.at("billing.minimum").value);
+    std::printf("%-30s %-10s %-15s %4lld %8s %8s %8s %8s %-9s %-9s %s\n", o.name.c_str(),
+                o.provider.c_str(), o.device.c_str(), static_cast<long long>(o.gpus_per_instance),
+                PriceCell(n, "on_demand").c_str(), PriceCell(n, "committed_1y").c_str(),
+                PriceCell(n, "committed_3y").c_str(), PriceCell(n, "spot.price").c_str(),
+                billing.c_str(), FormatQuantity(n.at("egress").value, dim::kUsdPerByte).c_str(),
+                n.at("on_demand").source.date.c_str());
+  }
+  std::printf(
+      "\nOwned offers: capex per server, IT power per server (peak / loaded / idle), "
+      "default site, date of the capex\n");
+  std::printf("%-16s %-15s %4s %10s %9s %9s %9s %6s %-13s %s\n", "name", "device", "gpus", "capex",
+              "peak", "loaded", "idle", "life", "site", "date");
+  for (const auto& o : prices.owned_offers()) {
+    const NumberTable n = prices.Resolve(o);
+    char life[16];
+    std::snprintf(life, sizeof life, "%gy", n.at("depreciation").value / (8760 * 3600.0));
+    std::printf("%-16s %-15s %4lld %10s %9s %9s %9s %6s %-13s %s\n", o.name.c_str(),
+                o.device.c_str(), static_cast<long long>(o.gpus_per_server),
+                FormatUsd(n.at("capex").value).c_str(),
+                FormatQuantity(n.at("power.peak").value, dim::kWatts).c_str(),
+                FormatQuantity(n.at("power.loaded").value, dim::kWatts).c_str(),
+                FormatQuantity(n.at("power.idle").value, dim::kWatts).c_str(), life,
+                prices.SiteOf(o).c_str(), n.at("capex").source.date.c_str());
+  }
+  std::printf("\nSites: running costs of owned hardware (date of the electricity price)\n");
+  std::printf("%-14s %5s %-12s %-14s %-12s %s\n", "name", "PUE", "electricity", "space",
+              "operations", "date");
+  for (const auto& s : prices.sites()) {
+    const NumberTable& n = s.numbers;
+    char space[32], ops[32];
+    std::snprintf(space, sizeof space, "$%.4g/kW-month", n.at("space").value * 1000 * 730 * 3600);
+    std::snprintf(ops, sizeof ops, "$%.4g/y", n.at("operations").value * 8760 * 3600);
+    std::printf("%-14s %5.3g %-12s %-14s %-12s %s\n", s.name.c_str(), n.at("pue").value,
+                FormatQuantity(n.at("electricity").value, dim::kUsdPerJoule).c_str(), space, ops,
+                n.at("electricity").source.date.c_str());
+  }
+}
+
 template <class R>
 void PrintRegistry(const R& registry, bool json) {
   if (json) {
@@ -150,8 +267,9 @@ void PrintRegistry(const R& registry, bool json) {
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
               "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
-  p.Positional("WHAT", "gpus | models | arrivals | lengths");
+  p.Positional("WHAT", "gpus | models | arrivals | lengths | prices");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
+  p.Option("--prices", "FILE", "extra price file overriding the shipped prices", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
   p.Parse(args);
   if (p.help_requested()) {
@@ -170,10 +288,15 @@ int RunList(const std::vector<std::string>& args) {
     PrintRegistry(ArrivalProcesses(), json);
   } else if (what == "lengths") {
     PrintRegistry(LengthDistributions(), json);
+  } else if (what == "prices") {
+    PriceCatalog prices = PriceCatalog::LoadShipped(DefaultDataDir(), catalog);
+    for (const auto& f : p.GetAll("--prices")) prices.AddFile(f);
+    PrintPrices(prices, json);
   } else {
     throw InputError(
-        "cannot list '" + what + "'; choose one of: gpus, models, arrivals, lengths",
-        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths"}).value_or(""));
+        "cannot list '" + what + "'; choose one of: gpus, models, arrivals, lengths, prices",
+        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "prices"})
+            .value_or(""));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "models/catalog/catalog.h"
+#include "models/pricing/price_catalog.h"
 #include "scenarios/cli/args.h"
 #include "scenarios/cli/commands.h"
 #include "sim/config/config.h"
@@ -13,8 +14,9 @@ namespace fleetsim {
 
 int RunValidate(const std::vector<std::string>& args) {
   ArgParser p("validate",
-              "Check a fleetsim YAML file (a catalog file with devices/models) without running\n"
-              "anything; prints the first problem with file:line:col, or a summary.");
+              "Check a fleetsim YAML file (a catalog file with devices/models, a price file)\n"
+              "without running anything; prints the first problem with file:line:col, or a\n"
+              "summary.");
   p.Positional("FILE", "the YAML file to check");
   p.Parse(args);
   if (p.help_requested()) {
@@ -32,15 +34,36 @@ int RunValidate(const std::vector<std::string>& args) {
               << c.models().size() << " models\n";
     return 0;
   }
-  const std::vector<std::string> known = {"sources", "devices", "models"};
+  if (root.Has("cloud_offers") || root.Has("owned_offers") || root.Has("sites") ||
+      root.Has("price_defaults")) {
+    // A price file is read on top of the shipped prices, as a run reads it: it may use the
+    // shipped sites and defaults. Every offer is resolved so that defaults that make an
+    // entry inconsistent are reported too.
+    const Catalog hardware = Catalog::LoadShipped(DefaultDataDir());
+    PriceCatalog prices = PriceCatalog::LoadShipped(DefaultDataDir(), hardware);
+    prices.AddFile(path);
+    for (const auto& o : prices.cloud_offers()) prices.Resolve(o);
+    for (const auto& o : prices.owned_offers()) prices.Resolve(o);
+    auto count = [&](const char* key) {
+      auto n = root.Find(key);
+      return n && n->IsSequence() ? n->size() : size_t{0};
+    };
+    std::cout << path << ": ok: price file with " << count("cloud_offers") << " cloud offers, "
+              << count("owned_offers") << " owned offers and " << count("sites") << " sites\n";
+    return 0;
+  }
+  const std::vector<std::string> known = {
+      "sources", "devices", "models", "cloud_offers", "owned_offers", "sites", "price_defaults"};
   for (const auto& key : root.Keys()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       root.FailAtKey(key, "unknown top-level key '" + key + "'",
                      ClosestName(key, known).value_or(""));
     }
   }
-  root.Fail("cannot tell what kind of fleetsim file this is: expected top-level 'devices' or "
-            "'models'");
+  root.Fail(
+      "cannot tell what kind of fleetsim file this is: expected top-level 'devices' or "
+      "'models' (a catalog), or 'cloud_offers', 'owned_offers', 'sites' or "
+      "'price_defaults' (prices)");
 }
 
 }  // namespace fleetsim
