@@ -7,6 +7,7 @@
 
 #include "models/catalog/catalog.h"
 #include "models/compute/allreduce_estimate.h"
+#include "models/compute/iteration_time.h"
 #include "models/compute/memory_model.h"
 #include "models/compute/roofline.h"
 #include "models/compute/transformer_ops.h"
@@ -356,6 +357,35 @@ TEST(AllReduceEstimateTest, AlphaBetaByHand) {
   EXPECT_NEAR(ar(16384, 8) * 1e6, 15.917, 1e-3);
   EXPECT_NEAR(ar(1e9, 8) * 1e3, 8.3333 + 0.0158, 1e-3);
   EXPECT_EQ(ar(1e9, 1), 0);
+}
+
+TEST(RooflineIterationModelTest, TimesServingIterationsThroughTheOpList) {
+  // A decode-only iteration of 16 sequences at 512 tokens is exactly the op-list timing of
+  // InferenceBatch::Decode(16, 512); a mixed iteration costs more than either part alone.
+  const ModelCard& m = Shipped().FindModel("llama2-70b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  OpOptions o;
+  o.tp = 4;
+  TimingOptions t;
+  t.allreduce = DgxA100AllReduce();
+  const RooflineIterationModel model(m, a100, o, t);
+  IterationShape decode;
+  decode.decode_seqs = 16;
+  decode.decode_context_tokens = 16 * 512;
+  TimingOptions t16 = t;
+  t16.sequences = 16;
+  EXPECT_DOUBLE_EQ(
+      model.Seconds(decode),
+      TimeStep(InferenceStepOps(m, InferenceBatch::Decode(16, 512), o), a100, t16).total_s);
+  IterationShape mixed = decode;
+  mixed.prefill_tokens = 512;
+  mixed.prefill_attention_pairs = 512 * 513 / 2.0;
+  IterationShape prefill;
+  prefill.prefill_tokens = 512;
+  prefill.prefill_attention_pairs = 512 * 513 / 2.0;
+  EXPECT_GT(model.Seconds(mixed), model.Seconds(decode));
+  EXPECT_GT(model.Seconds(mixed), model.Seconds(prefill));
+  EXPECT_EQ(model.BatchOf(mixed).prefill_seqs, 1);
 }
 
 // ------------------------------------------------------------------ memory
