@@ -116,7 +116,11 @@ class EventQueue {
   static bool Before(const Entry& a, const Entry& b) {
     return a.time < b.time || (a.time == b.time && a.order < b.order);
   }
-  // Greater-than for the std heap algorithms, which keep the largest element on top.
+  // Function objects rather than function pointers, so std::sort and the heap
+  // algorithms inline the comparison. After is for the std heaps (largest on top).
+  struct Less {
+    bool operator()(const Entry& a, const Entry& b) const { return Before(a, b); }
+  };
   struct After {
     bool operator()(const Entry& a, const Entry& b) const { return Before(b, a); }
   };
@@ -152,7 +156,10 @@ class EventQueue {
   // Hands the deepest non-empty bucket down until the near run is non-empty.
   // Precondition: near run and near heap empty, and some entry pending somewhere.
   void Refill();
-  void MoveBucketToRun(Bucket b);
+  // Sorts bucket `b`, which covers [start, start + 2^shift), into the near run.
+  void MoveBucketToRun(const Bucket& b, int64_t start, uint32_t shift);
+  template <typename F>
+  void ForEachIn(const Bucket& b, F&& f) const;
   // Makes the earliest live entry the front of the near tier. Returns true when it is
   // the near heap's top, false when it is the near run's head. Precondition: live_ > 0.
   bool SettleFront();
