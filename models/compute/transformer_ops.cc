@@ -321,6 +321,27 @@ InferenceBatch InferenceBatch::Decode(int64_t batch, int64_t context_len) {
   return b;
 }
 
+InferenceBatch InferenceBatch::Prompts(const std::vector<int64_t>& prompt_lens) {
+  InferenceBatch b;
+  for (int64_t s : prompt_lens) {
+    if (s < 1) throw InputError("a prompt needs at least one token");
+    b.prefill_tokens += s;
+    b.prefill_attention_pairs += s * (s + 1.0) / 2;
+    b.prefill_seqs += 1;
+  }
+  return b;
+}
+
+InferenceBatch InferenceBatch::Contexts(const std::vector<int64_t>& context_lens) {
+  InferenceBatch b;
+  for (int64_t c : context_lens) {
+    if (c < 1) throw InputError("a decoding sequence attends to at least its new token");
+    b.decode_seqs += 1;
+    b.decode_context_tokens += c;
+  }
+  return b;
+}
+
 OpList TrainingMicroBatchOps(const ModelCard& m, const TrainingShape& shape, const OpOptions& opt) {
   if (shape.micro_batch < 1 || shape.seq_len < 1) {
     throw InputError("micro-batch size and sequence length must be at least 1");

@@ -114,6 +114,10 @@ struct InferenceBatch {
   static InferenceBatch Prefill(int64_t batch, int64_t prompt_len);
   // `batch` sequences, each attending to `context_len` cached tokens (the new one included).
   static InferenceBatch Decode(int64_t batch, int64_t context_len);
+  // Prompts of the given lengths, processed whole in one step.
+  static InferenceBatch Prompts(const std::vector<int64_t>& prompt_lens);
+  // Decoding sequences at the given context lengths (the new token included).
+  static InferenceBatch Contexts(const std::vector<int64_t>& context_lens);
   int64_t Tokens() const { return prefill_tokens + decode_seqs; }
 };
 // Preconditions (InputError otherwise): tp >= 1 divides heads, at least one token.

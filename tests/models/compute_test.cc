@@ -163,6 +163,23 @@ TEST(TransformerOpsTest, PrefillFlopsAre2NPPlusAttention) {
   EXPECT_DOUBLE_EQ(l.FlopsOf("prefill_attention"), 32 * 4.0 * (128 * 129 / 2) * 32 * 128);
 }
 
+TEST(TransformerOpsTest, MixedLengthsSumTheirWork) {
+  // Prompts of 100 and 28 tokens: 128 tokens, 100 x 101 / 2 + 28 x 29 / 2 = 5,456 causal
+  // pairs, 2 prompts. Contexts 10, 20, 30: 3 sequences reading 60 KV entries.
+  const InferenceBatch p = InferenceBatch::Prompts({100, 28});
+  EXPECT_EQ(p.prefill_tokens, 128);
+  EXPECT_DOUBLE_EQ(p.prefill_attention_pairs, 5456);
+  EXPECT_EQ(p.prefill_seqs, 2);
+  const InferenceBatch d = InferenceBatch::Contexts({10, 20, 30});
+  EXPECT_EQ(d.decode_seqs, 3);
+  EXPECT_EQ(d.decode_context_tokens, 60);
+  // Same total work as the uniform helpers where lengths are equal.
+  const InferenceBatch u = InferenceBatch::Prompts({64, 64});
+  EXPECT_DOUBLE_EQ(u.prefill_attention_pairs,
+                   InferenceBatch::Prefill(2, 64).prefill_attention_pairs);
+  EXPECT_THROW(InferenceBatch::Contexts({0}), InputError);
+}
+
 TEST(TransformerOpsTest, GroupedQueryAttentionShardsAndReplicatesKvHeads) {
   // Llama-2-70B: 64 query heads, 8 KV heads. TP 8: 8 + 2 x 1 heads of 128 -> 1280 QKV
   // columns per GPU. TP 16 would hold half a KV head: it keeps (replicates) one.
