@@ -189,7 +189,15 @@ void EventQueue::SpreadTop() {
 void EventQueue::Refill() {
   assert(run_head_ == run_.size() && near_heap_.empty());
   for (;;) {
-    if (depth_ == 0) SpreadTop();
+    if (depth_ == 0) {
+      // A small top is sorted as a bucket would be; building a rung for a handful of
+      // entries would cost more than it saves (queues of a few events are common).
+      if (top_.size() <= kSpawnThreshold) {
+        MoveTopToRun();
+        return;
+      }
+      SpreadTop();
+    }
     Rung& r = rungs_[depth_ - 1];
     const auto n = static_cast<uint32_t>(r.buckets.size());
     while (r.cursor < n && r.buckets[r.cursor].count == 0) ++r.cursor;
@@ -281,11 +289,31 @@ void EventQueue::MoveBucketToRun(const Bucket& b, int64_t start, uint32_t shift)
   if (!sorted) {
     size_t at = 0;
     ForEachIn(b, [&](const Entry& e) { run_[at++] = e; });
-    if (!std::is_sorted(run_.begin(), run_.end(), Less{})) {
-      std::sort(run_.begin(), run_.end(), Less{});
-    }
+    SortRun();
   }
   FreeChunks(b.head);
+  PrefetchRunHead();
+}
+
+void EventQueue::MoveTopToRun() {
+  assert(depth_ == 0);
+  run_.swap(top_);  // run_ was consumed: its storage becomes the new, empty top
+  top_.clear();
+  run_head_ = 0;
+  SortRun();
+  PrefetchRunHead();
+  top_after_ = top_max_;
+  top_min_ = std::numeric_limits<int64_t>::max();
+  top_max_ = std::numeric_limits<int64_t>::min();
+}
+
+void EventQueue::SortRun() {
+  if (!std::is_sorted(run_.begin(), run_.end(), Less{})) {
+    std::sort(run_.begin(), run_.end(), Less{});
+  }
+}
+
+void EventQueue::PrefetchRunHead() const {
   for (size_t i = 0; i < std::min(kPrefetchAhead, run_.size()); ++i) {
     Prefetch(&slots_[run_[i].slot]);
   }

@@ -158,6 +158,10 @@ class EventQueue {
   void Refill();
   // Sorts bucket `b`, which covers [start, start + 2^shift), into the near run.
   void MoveBucketToRun(const Bucket& b, int64_t start, uint32_t shift);
+  // Makes the (small) top the near run; the near tier then covers up to its maximum.
+  void MoveTopToRun();
+  void SortRun();
+  void PrefetchRunHead() const;
   template <typename F>
   void ForEachIn(const Bucket& b, F&& f) const;
   // Makes the earliest live entry the front of the near tier. Returns true when it is
