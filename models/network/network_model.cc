@@ -22,6 +22,15 @@ constexpr double kThresholdSlack = 1e-9;
 constexpr double kRateTolerance = 1e-12;
 // A flow with fewer bytes left than this fraction of its size is complete.
 constexpr double kDoneFraction = 1e-12;
+// A link is saturated (a possible bottleneck, to be expanded) when its load is within this
+// fraction of its capacity. Solved bottlenecks are saturated to ~1e-15; the margin covers
+// rounding in the maintained loads and the kRateTolerance shortcut.
+constexpr double kSaturatedTolerance = 1e-9;
+// A flow outside the region breaks a region flow's bottleneck only if its rate exceeds the
+// region flow's by more than this (relative).
+constexpr double kCheckTolerance = 1e-12;
+// Verification rounds before the solve falls back to the whole component above theta.
+constexpr int kMaxRounds = 4;
 
 }  // namespace
 
@@ -29,6 +38,7 @@ NetworkModel::NetworkModel(Simulator& sim, const Fabric& fabric)
     : sim_(sim), alive_(std::make_shared<NetworkModel*>(this)) {
   const size_t n = fabric.link_count();
   links_.resize(n);
+  scratch_.resize(n);
   link_flows_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const double bw = fabric.link(static_cast<LinkId>(i)).bandwidth_bytes_per_s;
@@ -98,14 +108,27 @@ uint32_t NetworkModel::AllocateSlot() {
   }
   const auto f = static_cast<uint32_t>(flows_.size());
   flows_.emplace_back();
+  hops_.resize(flows_.size() * stride_);
   rate_.push_back(0);
   mark_.push_back(0);
-  fixed_.push_back(0);
   new_rate_.push_back(0);
   key_ns_.push_back(0);
   seq_.push_back(0);
   heap_pos_.push_back(kNotInHeap);
   return f;
+}
+
+void NetworkModel::Restride(uint32_t min_hops) {
+  uint32_t stride = stride_;
+  while (stride < min_hops) stride *= 2;
+  std::vector<Hop> hops(flows_.size() * stride);
+  for (size_t f = 0; f < flows_.size(); ++f) {
+    for (uint32_t i = 0; i < flows_[f].path_len; ++i) {
+      hops[f * stride + i] = hops_[f * stride_ + i];
+    }
+  }
+  hops_ = std::move(hops);
+  stride_ = stride;
 }
 
 FlowId NetworkModel::Start(std::span<const LinkId> links, Duration latency, double bytes,
@@ -124,10 +147,12 @@ FlowId NetworkModel::Start(std::span<const LinkId> links, Duration latency, doub
                               " links)");
     }
   }
+  if (links.size() > stride_) Restride(static_cast<uint32_t>(links.size()));
   const uint32_t f = AllocateSlot();
   Flow& fl = flows_[f];
-  fl.path.clear();
-  for (LinkId l : links) fl.path.push_back(Hop{l, 0});
+  fl.path_len = static_cast<uint32_t>(links.size());
+  Hop* hops = hops_.data() + size_t{f} * stride_;
+  for (size_t i = 0; i < links.size(); ++i) hops[i] = Hop{links[i], 0};
   fl.size = bytes;
   fl.remaining = bytes;
   fl.updated_ns = sim_.Now().ns();
@@ -154,28 +179,34 @@ void NetworkModel::Join(uint32_t f) {
   Flow& fl = flows_[f];
   fl.state = State::kActive;
   fl.updated_ns = sim_.Now().ns();
-  if (fl.path.empty() || fl.size <= 0) {
+  if (fl.path_len == 0 || fl.size <= 0) {
     Complete(f);
     return;
   }
   rate_[f] = kInf;  // not yet solved
-  for (uint32_t i = 0; i < fl.path.size(); ++i) {
-    auto& list = link_flows_[fl.path[i].link];
-    fl.path[i].pos = static_cast<uint32_t>(list.size());
-    list.push_back(LinkEntry{f, i});
-    seed_links_.push_back(fl.path[i].link);
+  const std::span<Hop> path = Path(f);
+  for (uint32_t i = 0; i < path.size(); ++i) {
+    auto& list = link_flows_[path[i].link];
+    path[i].pos = static_cast<uint32_t>(list.size());
+    list.push_back(LinkEntry{f, i, kInf});
+    seed_links_.push_back(path[i].link);
   }
   joined_.push_back(f);
   dirty_ = true;
 }
 
 void NetworkModel::Detach(uint32_t f) {
-  Flow& fl = flows_[f];
-  for (const Hop& h : fl.path) {
+  const double r = rate_[f];
+  const int64_t now = sim_.Now().ns();
+  for (const Hop& h : Path(f)) {
+    if (r < kInf) {
+      Integrate(links_[h.link], now);
+      links_[h.link].load -= r;
+    }
     auto& list = link_flows_[h.link];
     const LinkEntry last = list.back();
     list[h.pos] = last;
-    flows_[last.flow].path[last.hop].pos = h.pos;
+    Path(last.flow)[last.hop].pos = h.pos;
     list.pop_back();
     seed_links_.push_back(h.link);
   }
@@ -285,6 +316,10 @@ int64_t NetworkModel::CompletionKey(uint32_t f, int64_t now_ns) const {
   return (SimTime::FromNanoseconds(now_ns) + *d).ns();
 }
 
+void NetworkModel::SetEntryRates(uint32_t f, double rate) {
+  for (const Hop& h : Path(f)) link_flows_[h.link][h.pos].rate = rate;
+}
+
 void NetworkModel::SetRate(uint32_t f, double rate, int64_t now_ns) {
   Flow& fl = flows_[f];
   fl.remaining = RemainingAt(f, now_ns);
@@ -293,15 +328,30 @@ void NetworkModel::SetRate(uint32_t f, double rate, int64_t now_ns) {
   key_ns_[f] = CompletionKey(f, now_ns);
 }
 
-// Incremental progressive filling. Let theta be the smallest of: the old rate of every
-// flow removed since the last solve, and min over its links of capacity / flows-on-link
-// for every flow added (a lower bound on its new max-min rate). Progressive filling runs
-// identically below level theta before and after the change, so every flow whose old
-// rate is below theta keeps it ("frozen"). The others reachable from the changed links
-// through links they share are "free" and are re-solved by progressive filling on the
-// capacity the frozen flows leave. Without the threshold this is SimGrid's selective
-// update (the connected component); with it, a change high in the rate order touches
-// only the flows above it.
+// Incremental progressive filling.
+//
+// Threshold. Let theta be the smallest of: the old rate of every flow removed since the
+// last solve, and min over its links of capacity / flows-on-link for every flow added (a
+// lower bound on its new max-min rate). Progressive filling runs identically below level
+// theta before and after the change, so every flow whose old rate is below theta keeps it
+// ("frozen"); only the others ("candidates") can change.
+//
+// Region. Starting from the changed links, the solve takes in the candidates of every
+// link it "expands", and expands a link when it is a changed link or is saturated (load at
+// capacity) and carries a flow already taken in. An unsaturated link reached this way is
+// only a constraint: its capacity minus the load of the flows not taken in. This stops the
+// region at links with slack, which in a fat tree are most of the high-fan-in spine links.
+//
+// Solve and verify. Progressive filling on the region gives every flow in it a rate and
+// a bottleneck (the link at which it was fixed). A rate vector is max-min fair iff every
+// flow crosses a saturated link on which no flow has a larger rate (Bertsekas and
+// Gallager, Data Networks, 6.5.2). Flows outside the region keep such a link untouched
+// (frozen flows by the threshold argument; unexpanded candidates because every saturated
+// link a region flow crosses was expanded). Region flows fixed at an expanded link are
+// checked against its frozen flows; those fixed at a constraint-only link are checked by
+// scanning it. A failed check expands that link and solves again; after kMaxRounds the
+// solve expands every link it reaches (the connected component above the threshold,
+// SimGrid's selective update), which needs no check.
 void NetworkModel::Solve() {
   if (!dirty_) return;
   dirty_ = false;
@@ -311,103 +361,134 @@ void NetworkModel::Solve() {
   double theta = removed_min_rate_;
   for (uint32_t f : joined_) {
     if (flows_[f].state != State::kActive || rate_[f] != kInf) continue;
-    for (const Hop& h : flows_[f].path) {
+    for (const Hop& h : Path(f)) {
       theta = std::min(theta,
                        links_[h.link].capacity / static_cast<double>(link_flows_[h.link].size()));
     }
   }
   joined_.clear();
   removed_min_rate_ = kInf;
-  const double cut = theta * (1 - kThresholdSlack);
+  cut_ = theta * (1 - kThresholdSlack);
 
-  if (++epoch_ == 0) {  // wrapped: clear the marks once every 2^32 solves
-    for (auto& l : links_) l.mark = 0;
+  if (++epoch_ >= (uint32_t{1} << 30)) {  // wrapped: clear the marks once every 2^30 solves
+    for (auto& l : scratch_) l.mark = l.expanded = 0;
     std::fill(mark_.begin(), mark_.end(), 0);
-    std::fill(fixed_.begin(), fixed_.end(), 0);
     epoch_ = 1;
   }
   const uint32_t epoch = epoch_;
+  const uint32_t free_mark = 2 * epoch;
+  const uint32_t fixed_mark = 2 * epoch + 1;
 
-  // 1. Find the free flows and their links (breadth-first from the changed links; the
-  //    visit list doubles as the queue), with each link's capacity left by frozen flows.
   visit_links_.clear();
+  expand_queue_.clear();
   free_flows_.clear();
+  expand_all_ = false;
   for (LinkId l : seed_links_) {
-    if (links_[l].mark != epoch) {
-      links_[l].mark = epoch;
-      visit_links_.push_back(l);
-    }
+    VisitLink(l);
+    QueueExpansion(l);
   }
   seed_links_.clear();
-  uint64_t scanned = 0;
-  for (size_t i = 0; i < visit_links_.size(); ++i) {
-    const LinkId l = visit_links_[i];
-    const auto& list = link_flows_[l];
-    scanned += list.size();
-    double frozen = 0;
-    uint32_t unfixed = 0;
-    for (const LinkEntry& e : list) {
-      const uint32_t f = e.flow;
-      const double r = rate_[f];
-      if (r < cut) {
-        frozen += r;
+
+  size_t next_expansion = 0;
+  for (int round = 0;; ++round) {
+    // 1. Grow the region: expand the queued links breadth-first.
+    while (next_expansion < expand_queue_.size()) ExpandLink(expand_queue_[next_expansion++]);
+
+    // 2. Capacity left to the region on every link it touches.
+    for (LinkId l : visit_links_) {
+      LinkScratch& ls = scratch_[l];
+      if (ls.expanded == epoch) {
+        ls.residual = links_[l].capacity - ls.outside;
+        ls.unfixed = ls.candidates;
+      } else {
+        ls.residual = 0;  // accumulates the region's old load below
+        ls.unfixed = 0;
+      }
+    }
+    for (uint32_t f : free_flows_) {
+      const double old = rate_[f] < kInf ? rate_[f] : 0.0;
+      for (const Hop& h : Path(f)) {
+        LinkScratch& ls = scratch_[h.link];
+        if (ls.expanded == epoch) continue;
+        ls.residual += old;
+        ++ls.unfixed;
+      }
+    }
+    for (LinkId l : visit_links_) {
+      LinkScratch& ls = scratch_[l];
+      if (ls.expanded != epoch) ls.residual = links_[l].capacity - (links_[l].load - ls.residual);
+      ls.level = -1;
+    }
+
+    // 3. Progressive filling over the region. The heap holds a lower bound of each link's
+    //    fair share (fixing a flow at the current minimum share never lowers another
+    //    link's share), so a popped entry is re-pushed if its link's share has grown, and
+    //    taken if not: it is then the smallest share of all. Shares are computed with the
+    //    residual clamped at +0.0: rounding can produce neither a negative rate nor a
+    //    -0.0 key.
+    const auto share_of = [](const LinkScratch& ls) {
+      return ls.residual > 0 ? ls.residual / ls.unfixed : 0.0;
+    };
+    link_heap_.Clear();
+    for (LinkId l : visit_links_) {
+      if (scratch_[l].unfixed > 0) link_heap_.Push(share_of(scratch_[l]), l);
+    }
+    check_links_.clear();
+    while (!link_heap_.empty()) {
+      const RadixHeap::Item top = link_heap_.Pop();
+      const LinkId l = top.value;
+      LinkScratch& ls = scratch_[l];
+      if (ls.unfixed == 0) continue;
+      const double share = share_of(ls);
+      if (share > top.key()) {
+        link_heap_.Push(share, l);
         continue;
       }
-      ++unfixed;
-      if (mark_[f] == epoch) continue;
-      mark_[f] = epoch;
-      free_flows_.push_back(f);
-      for (const Hop& h : flows_[f].path) {
-        if (links_[h.link].mark != epoch) {
-          links_[h.link].mark = epoch;
-          visit_links_.push_back(h.link);
+      ls.level = share;
+      check_links_.push_back(l);
+      for (const LinkEntry& e : link_flows_[l]) {
+        const uint32_t f = e.flow;
+        if (mark_[f] != free_mark) continue;
+        mark_[f] = fixed_mark;
+        new_rate_[f] = share;
+        for (const Hop& h : Path(f)) {
+          LinkScratch& other = scratch_[h.link];
+          other.residual -= share;
+          --other.unfixed;
         }
       }
     }
-    links_[l].residual = links_[l].capacity - frozen;
-    links_[l].unfixed = unfixed;
-  }
 
-  // 2. Progressive filling over the free flows. The heap holds a lower bound of each
-  //    link's fair share (fixing a flow at the current minimum share never lowers another
-  //    link's share), so a popped entry is re-pushed if its link's share has grown, and
-  //    taken if not: it is then the smallest share of all.
-  const auto later = [](const std::pair<double, LinkId>& a, const std::pair<double, LinkId>& b) {
-    return a.first > b.first || (a.first == b.first && a.second > b.second);
-  };
-  link_heap_.clear();
-  for (LinkId l : visit_links_) {
-    if (links_[l].unfixed > 0) {
-      link_heap_.emplace_back(links_[l].residual / links_[l].unfixed, l);
-    }
-  }
-  std::make_heap(link_heap_.begin(), link_heap_.end(), later);
-  while (!link_heap_.empty()) {
-    std::pop_heap(link_heap_.begin(), link_heap_.end(), later);
-    const auto [key, l] = link_heap_.back();
-    link_heap_.pop_back();
-    Link& link = links_[l];
-    if (link.unfixed == 0) continue;
-    const double share = std::max(link.residual, 0.0) / link.unfixed;
-    if (share > key) {
-      link_heap_.emplace_back(share, l);
-      std::push_heap(link_heap_.begin(), link_heap_.end(), later);
-      continue;
-    }
-    for (const LinkEntry& e : link_flows_[l]) {
-      const uint32_t f = e.flow;
-      if (mark_[f] != epoch || fixed_[f] == epoch) continue;
-      fixed_[f] = epoch;
-      new_rate_[f] = share;
-      for (const Hop& h : flows_[f].path) {
-        Link& other = links_[h.link];
-        other.residual -= share;
-        --other.unfixed;
+    // 4. Verify the bottleneck condition where the region meets flows outside it.
+    bool ok = true;
+    if (!expand_all_) {
+      for (LinkId l : check_links_) {
+        const LinkScratch& ls = scratch_[l];
+        const double limit = ls.level * (1 + kCheckTolerance);
+        if (ls.expanded == epoch) {
+          if (ls.max_frozen > limit) expand_all_ = true;  // cannot happen by the threshold
+          continue;                                       // argument; stay exact regardless
+        }
+        for (const LinkEntry& e : link_flows_[l]) {
+          if (mark_[e.flow] != fixed_mark && e.rate > limit) {
+            QueueExpansion(l);
+            break;
+          }
+        }
       }
+      ok = next_expansion == expand_queue_.size() && !expand_all_;
+    }
+    if (ok) break;
+    ++stats_.extra_rounds;
+    for (uint32_t f : free_flows_) mark_[f] = free_mark;
+    if (round + 1 >= kMaxRounds || expand_all_) {
+      if (!expand_all_) ++stats_.full_fallbacks;
+      expand_all_ = true;
+      for (LinkId l : visit_links_) QueueExpansion(l);
     }
   }
 
-  // 3. Apply: advance the re-rated flows' bytes to now at their old rate, set the new one.
+  // 5. Apply: advance the re-rated flows' bytes to now at their old rate, set the new one.
   changed_.clear();
   size_t added = 0;
   for (uint32_t f : free_flows_) {
@@ -415,28 +496,28 @@ void NetworkModel::Solve() {
     const double old = rate_[f];
     if (old == kInf) {
       rate_[f] = nr;
+      SetEntryRates(f, nr);
       flows_[f].updated_ns = now;
       key_ns_[f] = CompletionKey(f, now);
       changed_.push_back(f);
       ++added;
     } else if (std::fabs(nr - old) > kRateTolerance * old) {
       SetRate(f, nr, now);
+      SetEntryRates(f, nr);
       changed_.push_back(f);
     }
   }
   stats_.flows_rerated += free_flows_.size();
   stats_.rates_changed += changed_.size();
   stats_.links_visited += visit_links_.size();
-  stats_.entries_scanned += scanned;
 
   for (LinkId l : visit_links_) {
     Link& link = links_[l];
-    link.bytes += link.load * static_cast<double>(now - link.since_ns) * 1e-9;
-    link.since_ns = now;
-    link.load = link_flows_[l].empty() ? 0.0 : std::max(link.capacity - link.residual, 0.0);
+    Integrate(link, now);
+    link.load = link_flows_[l].empty() ? 0.0 : std::max(link.capacity - scratch_[l].residual, 0.0);
   }
 
-  // 4. Update the transition heap: one sift per changed flow, or one O(n) rebuild when a
+  // 6. Update the transition heap: one sift per changed flow, or one O(n) rebuild when a
   //    large share of the heap changed.
   if (changed_.size() * 4 > heap_.size() + added) {
     for (uint32_t f : changed_) {
@@ -455,6 +536,59 @@ void NetworkModel::Solve() {
       }
     }
   }
+}
+
+void NetworkModel::VisitLink(LinkId l) {
+  LinkScratch& ls = scratch_[l];
+  if (ls.mark == epoch_) return;
+  ls.mark = epoch_;
+  visit_links_.push_back(l);
+}
+
+void NetworkModel::QueueExpansion(LinkId l) {
+  LinkScratch& ls = scratch_[l];
+  if (ls.expanded == epoch_) return;
+  ls.expanded = epoch_;
+  expand_queue_.push_back(l);
+}
+
+// Takes in every candidate of link l, records what the flows left outside use of it, and
+// queues the saturated links of the newly taken-in flows.
+void NetworkModel::ExpandLink(LinkId l) {
+  const uint32_t free_mark = 2 * epoch_;
+  const auto& list = link_flows_[l];
+  stats_.entries_scanned += list.size();
+  double frozen = 0;
+  double max_frozen = 0;
+  uint32_t candidates = 0;
+  for (const LinkEntry& e : list) {
+    if (e.rate < cut_) {
+      frozen += e.rate;
+      max_frozen = std::max(max_frozen, e.rate);
+      continue;
+    }
+    ++candidates;
+    const uint32_t f = e.flow;
+    if (mark_[f] == free_mark) continue;
+    mark_[f] = free_mark;
+    free_flows_.push_back(f);
+    for (const Hop& h : Path(f)) {
+      VisitLink(h.link);
+      const Link& link = links_[h.link];
+      if (expand_all_ || link.load >= link.capacity * (1 - kSaturatedTolerance)) {
+        QueueExpansion(h.link);
+      }
+    }
+  }
+  LinkScratch& ls = scratch_[l];
+  ls.outside = frozen;
+  ls.max_frozen = max_frozen;
+  ls.candidates = candidates;
+}
+
+void NetworkModel::Integrate(Link& link, int64_t now_ns) {
+  link.bytes += link.load * static_cast<double>(now_ns - link.since_ns) * 1e-9;
+  link.since_ns = now_ns;
 }
 
 // ---------------------------------------------------------------- queries
@@ -513,7 +647,7 @@ std::string NetworkModel::CheckMaxMinConditions(double rel_tol) {
   for (size_t f = 0; f < flows_.size(); ++f) {
     if (flows_[f].state != State::kActive) continue;
     bool bottlenecked = false;
-    for (const Hop& h : flows_[f].path) {
+    for (const Hop& h : Path(f)) {
       const double cap = links_[h.link].capacity;
       if (load[h.link] >= cap * (1 - rel_tol) && rate_[f] >= max_rate[h.link] - cap * rel_tol) {
         bottlenecked = true;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "models/network/radix_heap.h"
 #include "sim/simulator.h"
 #include "sim/time.h"
 #include "topologies/link_types.h"
@@ -64,6 +65,8 @@ struct NetworkStats {
   uint64_t flows_rerated = 0;    // flows whose rate the solves recomputed, summed
   uint64_t rates_changed = 0;    // of those, flows whose rate actually changed
   uint64_t entries_scanned = 0;  // (link, flow) incidences read, summed over solves
+  uint64_t extra_rounds = 0;     // solves repeated after a failed bottleneck check
+  uint64_t full_fallbacks = 0;   // solves that fell back to the whole component
 };
 
 class NetworkModel final : private EventHandler {
@@ -124,9 +127,10 @@ class NetworkModel final : private EventHandler {
   struct LinkEntry {
     uint32_t flow;  // flow slot
     uint32_t hop;   // index into that flow's path
+    double rate;    // copy of rate_[flow]: the solver's scans read the list sequentially
   };
   struct Flow {
-    std::vector<Hop> path;  // capacity is kept when the slot is reused
+    uint32_t path_len = 0;  // hops at hops_[slot * stride_ ...]
     double size = 0;        // bytes requested
     double remaining = 0;   // bytes left at `updated`
     int64_t updated_ns = 0;
@@ -142,10 +146,16 @@ class NetworkModel final : private EventHandler {
     double load = 0;   // sum of flow rates as of the last solve touching this link
     double bytes = 0;  // integral of load up to since_ns
     int64_t since_ns = 0;
-    // solver scratch
-    double residual = 0;
+  };
+  struct LinkScratch {      // the solver's per-link state, kept apart from the cold fields
+    double residual = 0;    // capacity left to the unfixed region flows
+    double outside = 0;     // expanded: load of the flows left outside the region
+    double max_frozen = 0;  // expanded: largest rate among them
+    double level = -1;      // share at which the filling fixed flows here; -1 if none
     uint32_t unfixed = 0;
-    uint32_t mark = 0;
+    uint32_t candidates = 0;  // expanded: flows at or above the threshold
+    uint32_t mark = 0;        // == epoch_: touched by the current solve
+    uint32_t expanded = 0;    // == epoch_: expanded by the current solve
   };
 
   // Min-heap of flow slots on (key_ns_, seq_): the next transition of every flow that has
@@ -169,21 +179,37 @@ class NetworkModel final : private EventHandler {
   void FreeSlot(uint32_t f);
   void Solve();  // the incremental max-min solve
   void SetRate(uint32_t f, double rate, int64_t now_ns);
+  void SetEntryRates(uint32_t f, double rate);
+  void VisitLink(LinkId l);
+  void QueueExpansion(LinkId l);
+  void ExpandLink(LinkId l);
+  void Integrate(Link& link, int64_t now_ns);
   int64_t CompletionKey(uint32_t f, int64_t now_ns) const;
   double RemainingAt(uint32_t f, int64_t now_ns) const;
   void Reschedule();
   void HandleEvent(uint64_t tag) override;
   const Flow* Lookup(FlowId id) const;
+  std::span<Hop> Path(uint32_t f) {
+    return {hops_.data() + size_t{f} * stride_, flows_[f].path_len};
+  }
+  std::span<const Hop> Path(uint32_t f) const {
+    return {hops_.data() + size_t{f} * stride_, flows_[f].path_len};
+  }
+  void Restride(uint32_t min_hops);
 
   Simulator& sim_;
   std::vector<Link> links_;
+  std::vector<LinkScratch> scratch_;
   std::vector<std::vector<LinkEntry>> link_flows_;
 
   std::vector<Flow> flows_;
+  // Every slot's path in one flat array, `stride_` hops per slot (grown, rarely, when a
+  // longer route arrives): the solver walks paths without chasing a pointer per flow.
+  std::vector<Hop> hops_;
+  uint32_t stride_ = 8;
   // Hot per-flow fields kept dense for the solver's scans.
-  std::vector<double> rate_;  // +inf while waiting for its first solve; 0 in latency
-  std::vector<uint32_t> mark_;
-  std::vector<uint32_t> fixed_;
+  std::vector<double> rate_;    // +inf while waiting for its first solve; 0 in latency
+  std::vector<uint32_t> mark_;  // 2 * epoch_: free in the current solve; 2 * epoch_ + 1: fixed
   std::vector<double> new_rate_;
   std::vector<int64_t> key_ns_;
   std::vector<uint64_t> seq_;
@@ -204,8 +230,12 @@ class NetworkModel final : private EventHandler {
   // Solver scratch, reused.
   uint32_t epoch_ = 0;
   std::vector<LinkId> visit_links_;
+  std::vector<LinkId> expand_queue_;
+  std::vector<LinkId> check_links_;
+  double cut_ = 0;
+  bool expand_all_ = false;
   std::vector<uint32_t> free_flows_;
-  std::vector<std::pair<double, LinkId>> link_heap_;
+  RadixHeap link_heap_;
   std::vector<uint32_t> changed_;
 
   // The one pending wake-up event.
