@@ -32,9 +32,22 @@ std::optional<std::string> ClosestName(std::string_view name,
                                        const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
+  auto starts_with = [&](const std::string& c) {
+    if (c.size() < name.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(c[i])) !=
+          std::tolower(static_cast<unsigned char>(name[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
   for (const auto& c : candidates) {
     const size_t d = EditDistance(name, c);
-    if (d < best_distance) {
+    // On a tie, a candidate the name is the beginning of wins ("llama2-70" -> "llama2-70b",
+    // not "llama2-7b"): the user more likely stopped typing than mistyped.
+    if (d < best_distance ||
+        (d == best_distance && best && !starts_with(*best) && starts_with(c))) {
       best_distance = d;
       best = c;
     }

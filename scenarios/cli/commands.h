@@ -20,5 +20,6 @@ const std::vector<Command>& Commands();
 int RunEstimate(const std::vector<std::string>& args);
 int RunList(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
+int RunRun(const std::vector<std::string>& args);
 
 }  // namespace fleetsim

@@ -14,11 +14,11 @@ namespace fleetsim {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"run", "simulate a scenario: summary.json, timeseries.csv, trace.json", RunRun},
       {"estimate", "the seed essay's back-of-envelope numbers for a model, device and price",
        RunEstimate},
       {"list", "list the hardware catalog (gpus) or the model cards (models)", RunList},
-      {"validate", "check a YAML file and report the first problem with its position",
-       RunValidate},
+      {"validate", "check a YAML file and report the first problem with its position", RunValidate},
   };
   return commands;
 }

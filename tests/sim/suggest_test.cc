@@ -14,6 +14,8 @@ TEST(SuggestTest, EditDistanceCountsTranspositionAsOne) {
 TEST(SuggestTest, ClosestNameOnlyForPlausibleTypos) {
   EXPECT_EQ(ClosestName("bandwith", {"latency", "bandwidth", "kind"}), "bandwidth");
   EXPECT_FALSE(ClosestName("zzzzzzzz", {"latency", "bandwidth"}).has_value());
+  // Equal distances (1 each): the candidate that continues what was typed wins.
+  EXPECT_EQ(ClosestName("llama2-70", {"llama2-7b", "llama2-70b"}), "llama2-70b");
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+// `fleetsim run SCENARIO.yaml`: one simulation with full outputs.
+#include <iostream>
+
+#include "scenarios/cli/args.h"
+#include "scenarios/cli/commands.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace fleetsim {
+
+int RunRun(const std::vector<std::string>& args) {
+  ArgParser p("run",
+              "Simulate a scenario and write summary.json, timeseries.csv and trace.json\n"
+              "(open the trace in ui.perfetto.dev). Exit code 1 if the simulation stalled.");
+  p.Positional("SCENARIO", "the scenario YAML file (docs/scenarios.md)");
+  p.Option("-o", "DIR", "output directory (default fleetsim-out)");
+  p.Option("--seed", "N", "random seed, overriding the scenario's");
+  p.Option("--set", "KEY=VALUE", "override a value of the scenario, e.g. services[0].replicas=16",
+           true);
+  p.Flag("--quiet", "no progress display on stderr");
+  p.Parse(args);
+  if (p.help_requested()) {
+    std::cout << p.Help();
+    return 0;
+  }
+  const Scenario scenario = LoadScenario(*p.Positional(0), p.GetAll("--set"));
+  RunOptions opt;
+  if (auto o = p.Get("-o")) opt.out_dir = *o;
+  if (auto s = p.GetInt("--seed")) {
+    if (*s < 0) throw InputError("--seed must not be negative");
+    opt.seed = static_cast<uint64_t>(*s);
+  }
+  opt.quiet = p.Has("--quiet");
+  return RunScenario(scenario, opt, std::cout);
+}
+
+}  // namespace fleetsim

@@ -1,0 +1,181 @@
+#include "scenarios/scenario.h"
+
+#include <set>
+
+#include "models/serving/routers.h"
+#include "sim/suggest.h"
+
+namespace fleetsim {
+
+namespace {
+
+std::string Dir(const std::string& file) {
+  const size_t slash = file.rfind('/');
+  return slash == std::string::npos ? "" : file.substr(0, slash + 1);
+}
+
+int64_t PositiveInt(const ConfigNode& n, const char* what) {
+  const int64_t v = n.AsInt();
+  if (v < 1) n.Fail(std::string(what) + " must be at least 1");
+  return v;
+}
+
+BatchingConfig ReadBatching(const ConfigNode& node) {
+  MapReader r(node);
+  BatchingConfig b;
+  if (auto m = r.Optional("mode")) {
+    const std::string mode = m->AsChoice({"static", "continuous", "chunked"});
+    b.mode = mode == "static"       ? BatchingConfig::Mode::kStatic
+             : mode == "continuous" ? BatchingConfig::Mode::kContinuous
+                                    : BatchingConfig::Mode::kChunked;
+  }
+  if (auto n = r.Optional("max_batch")) b.max_batch = PositiveInt(*n, "max_batch");
+  if (auto n = r.Optional("max_batched_tokens")) {
+    b.max_batched_tokens = PositiveInt(*n, "max_batched_tokens");
+  }
+  if (auto n = r.Optional("kv_block")) b.kv_block_tokens = PositiveInt(*n, "kv_block");
+  if (auto n = r.Optional("max_waiting")) {
+    b.max_waiting = n->AsInt();
+    if (b.max_waiting < -1) n->Fail("max_waiting must be -1 (unbounded) or at least 0");
+  }
+  r.Finish();
+  return b;
+}
+
+RequestClass ReadClass(const ConfigNode& node) {
+  MapReader r(node);
+  RequestClass c;
+  c.name = r.Required("name").AsString();
+  if (auto w = r.Optional("weight")) {
+    c.weight = w->AsDouble();
+    if (!(c.weight >= 0)) w->Fail("weight must not be negative");
+  }
+  if (auto t = r.Optional("ttft_slo")) c.ttft_slo_s = t->AsQuantity(dim::kSeconds);
+  if (auto t = r.Optional("tpot_slo")) c.tpot_slo_s = t->AsQuantity(dim::kSeconds);
+  r.Finish();
+  return c;
+}
+
+ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
+  MapReader r(node);
+  ServiceSpec s;
+  s.name = r.Required("name").AsString();
+  s.config.name = s.name;
+  auto model = r.Required("model");
+  s.model = catalog.TryFindModel(model.AsString());
+  if (!s.model) {
+    model.Fail("unknown model '" + model.AsString() + "' (see `fleetsim list models`)",
+               ClosestName(model.AsString(), catalog.ModelNames()).value_or(""));
+  }
+  if (auto p = r.Optional("precision")) {
+    s.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
+  }
+  {
+    auto replica = r.Required("replica");
+    MapReader rr(replica);
+    auto gpu = rr.Required("gpu");
+    s.gpu = catalog.TryFindDevice(gpu.AsString());
+    if (!s.gpu) {
+      gpu.Fail("unknown device '" + gpu.AsString() + "' (see `fleetsim list gpus`)",
+               ClosestName(gpu.AsString(), catalog.DeviceNames()).value_or(""));
+    }
+    if (!s.gpu->Peak(s.precision)) {
+      gpu.Fail("'" + s.gpu->name + "' has no " + std::string(PrecisionName(s.precision)) +
+               " datapath in the catalog");
+    }
+    if (auto tp = rr.Optional("tensor_parallel")) {
+      const int64_t t = PositiveInt(*tp, "tensor_parallel");
+      // Megatron-style sharding splits attention heads; KV heads are split, or replicated
+      // when there are fewer of them than ranks (GQA).
+      const bool heads_ok = s.model->heads % t == 0;
+      const bool kv_ok = s.model->kv_heads % t == 0 || t % s.model->kv_heads == 0;
+      if (!heads_ok || !kv_ok) {
+        tp->Fail("tensor_parallel " + std::to_string(t) + " does not divide " + s.model->name +
+                 "'s " + std::to_string(s.model->heads) + " attention heads / " +
+                 std::to_string(s.model->kv_heads) + " KV heads");
+      }
+      s.tensor_parallel = t;
+    }
+    if (auto rt = rr.Optional("runtime")) s.runtime = rt->AsChoice({"compiled", "eager-2023"});
+    rr.Finish();
+  }
+  if (auto n = r.Optional("replicas")) s.config.replicas = PositiveInt(*n, "replicas");
+  if (auto b = r.Optional("batching")) s.config.batching = ReadBatching(*b);
+  if (auto rt = r.Optional("router")) {
+    s.config.router = rt->AsChoice(Routers().NameList());
+  }
+  if (auto e = r.Optional("exact_steps")) s.config.exact_steps = e->AsBool();
+  if (auto classes = r.Optional("classes")) {
+    std::set<std::string> names;
+    for (const auto& c : classes->Items()) {
+      s.config.classes.push_back(ReadClass(c));
+      if (!names.insert(s.config.classes.back().name).second) {
+        c.Fail("request class '" + s.config.classes.back().name + "' is defined twice");
+      }
+    }
+    if (s.config.classes.empty()) classes->Fail("give at least one request class");
+  } else {
+    s.config.classes.push_back({"default", 1.0, std::nullopt, std::nullopt});
+  }
+  s.demand = r.Required("demand");
+  r.Finish();
+  return s;
+}
+
+}  // namespace
+
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
+  Scenario sc;
+  sc.file = path;
+  sc.document = ConfigDocument::LoadFile(path, overrides);
+  const ConfigNode root = sc.document->Root();
+  MapReader r(root);
+  sc.name = r.Required("name").AsString();
+  if (auto d = r.Optional("description")) sc.description = d->AsString();
+  if (auto s = r.Optional("seed")) {
+    const int64_t seed = s->AsInt();
+    if (seed < 0) s->Fail("seed must not be negative");
+    sc.seed = static_cast<uint64_t>(seed);
+  }
+  auto duration = r.Required("duration");
+  sc.duration = duration.AsDuration();
+  if (sc.duration <= Duration::Zero()) duration.Fail("duration must be greater than zero");
+  sc.catalog = Catalog::LoadShipped(DefaultDataDir());
+  if (auto files = r.Optional("catalog")) {
+    for (const auto& f : files->Items()) {
+      std::string p = f.AsString();
+      if (!p.empty() && p[0] != '/') p = Dir(path) + p;
+      sc.catalog.AddFile(p);
+    }
+  }
+  if (auto out = r.Optional("outputs")) {
+    MapReader o(*out);
+    if (auto i = o.Optional("timeseries_interval")) {
+      sc.outputs.timeseries_interval = i->AsDuration();
+      if (sc.outputs.timeseries_interval <= Duration::Zero()) {
+        i->Fail("timeseries_interval must be greater than zero");
+      }
+    }
+    if (auto t = o.Optional("trace")) sc.outputs.trace = t->AsBool();
+    if (auto m = o.Optional("max_trace_events")) {
+      sc.outputs.max_trace_events = static_cast<uint64_t>(PositiveInt(*m, "max_trace_events"));
+    }
+    o.Finish();
+  }
+  std::set<std::string> names;
+  if (auto services = r.Optional("services")) {
+    for (const auto& s : services->Items()) {
+      sc.services.push_back(ReadService(s, sc.catalog));
+      if (!names.insert(sc.services.back().name).second) {
+        s.Fail("service name '" + sc.services.back().name + "' is used twice");
+      }
+    }
+  }
+  if (sc.services.empty()) {
+    root.Fail("nothing to simulate: give at least one entry under 'services'");
+  }
+  r.Finish();
+  return sc;
+}
+
+}  // namespace fleetsim
