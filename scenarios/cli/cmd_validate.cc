@@ -7,6 +7,7 @@
 #include "models/pricing/price_catalog.h"
 #include "scenarios/cli/args.h"
 #include "scenarios/cli/commands.h"
+#include "scenarios/cli/topology_options.h"
 #include "sim/config/config.h"
 #include "sim/suggest.h"
 
@@ -14,9 +15,9 @@ namespace fleetsim {
 
 int RunValidate(const std::vector<std::string>& args) {
   ArgParser p("validate",
-              "Check a fleetsim YAML file (a catalog file with devices/models, a price file)\n"
-              "without running anything; prints the first problem with file:line:col, or a\n"
-              "summary.");
+              "Check a fleetsim YAML file (a catalog file with devices/models, a price file, a\n"
+              "topology) without running anything; prints the first problem with\n"
+              "file:line:col, or a summary.");
   p.Positional("FILE", "the YAML file to check");
   p.Parse(args);
   if (p.help_requested()) {
@@ -52,8 +53,16 @@ int RunValidate(const std::vector<std::string>& args) {
               << count("owned_offers") << " owned offers and " << count("sites") << " sites\n";
     return 0;
   }
-  const std::vector<std::string> known = {
-      "sources", "devices", "models", "cloud_offers", "owned_offers", "sites", "price_defaults"};
+  if (IsTopologyDocument(root)) {
+    const Catalog catalog = Catalog::LoadShipped(DefaultDataDir());
+    const ClusterGraph g = LoadTopologyFile(path, CatalogTopologyOptions(catalog));
+    std::cout << path << ": ok: topology '" << g.name() << "' with " << g.node_count() << " nodes, "
+              << g.cable_count() << " cables and " << g.gpus().size() << " GPUs\n";
+    return 0;
+  }
+  const std::vector<std::string> known = {"sources",        "devices",      "models",
+                                          "cloud_offers",   "owned_offers", "sites",
+                                          "price_defaults", "topology"};
   for (const auto& key : root.Keys()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       root.FailAtKey(key, "unknown top-level key '" + key + "'",
@@ -63,7 +72,7 @@ int RunValidate(const std::vector<std::string>& args) {
   root.Fail(
       "cannot tell what kind of fleetsim file this is: expected top-level 'devices' or "
       "'models' (a catalog), or 'cloud_offers', 'owned_offers', 'sites' or "
-      "'price_defaults' (prices)");
+      "'price_defaults' (prices), or 'topology'");
 }
 
 }  // namespace fleetsim

@@ -19,6 +19,7 @@ const std::vector<Command>& Commands() {
        RunEstimate},
       {"list", "list the hardware catalog (gpus) or the model cards (models)", RunList},
       {"validate", "check a YAML file and report the first problem with its position", RunValidate},
+      {"topo", "inspect a topology file: show (counts, bandwidths), dot, route", RunTopo},
   };
   return commands;
 }
