@@ -313,6 +313,15 @@ void EventQueue::SortRun() {
   }
 }
 
+void EventQueue::AdvanceRun() {
+  // Keep the slot kPrefetchAhead entries on in flight: the slab is as large as the queue
+  // and the run's slots are scattered through it. Skipped cancelled entries count too.
+  ++run_head_;
+  if (run_head_ + kPrefetchAhead < run_.size()) {
+    Prefetch(&slots_[run_[run_head_ + kPrefetchAhead].slot]);
+  }
+}
+
 void EventQueue::PrefetchRunHead() const {
   for (size_t i = 0; i < std::min(kPrefetchAhead, run_.size()); ++i) {
     Prefetch(&slots_[run_[i].slot]);
@@ -341,7 +350,7 @@ bool EventQueue::SettleFront() {
       std::pop_heap(near_heap_.begin(), near_heap_.end(), After{});
       near_heap_.pop_back();
     } else {
-      ++run_head_;
+      AdvanceRun();
     }
   }
 }
@@ -358,10 +367,8 @@ EventQueue::Event EventQueue::Pop() {
     std::pop_heap(near_heap_.begin(), near_heap_.end(), After{});
     near_heap_.pop_back();
   } else {
-    top = run_[run_head_++];
-    if (run_head_ + kPrefetchAhead < run_.size()) {
-      Prefetch(&slots_[run_[run_head_ + kPrefetchAhead].slot]);
-    }
+    top = run_[run_head_];
+    AdvanceRun();
   }
   Slot& s = slots_[top.slot];
   Event ev{SimTime::FromNanoseconds(top.time), s.phase, s.handler, s.tag};

@@ -162,6 +162,7 @@ class EventQueue {
   void MoveTopToRun();
   void SortRun();
   void PrefetchRunHead() const;
+  void AdvanceRun();
   template <typename F>
   void ForEachIn(const Bucket& b, F&& f) const;
   // Makes the earliest live entry the front of the near tier. Returns true when it is
