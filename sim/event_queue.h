@@ -16,7 +16,7 @@
 // Any int64 time may be pushed, earlier or later than events already popped: the queue
 // itself never assumes a monotone clock (Simulator enforces at >= Now() on its own).
 // Push and Pop are amortised O(1) for the distributions simulations produce (see the
-// ladder description below); an adversarial distribution degrades to O(log n).
+// ladder description below) and never worse than amortised O(log n).
 //
 // Not here: the clock (Simulator), anything about GPUs or YAML.
 #pragma once
@@ -87,19 +87,26 @@ class EventQueue {
   //
   //   near   times <  rungs_[depth_-1].current (or <= top_after_ with no rung): a sorted
   //          run consumed front to back, plus a small heap for events pushed into the
-  //          window the run already covers (e.g. at the current time).
+  //          window the run already covers (at the current time, or, since the queue
+  //          does not assume a monotone clock, even before it).
   //   rungs  a stack of calendars. Rung 0 spans the top's [min, max] at the moment it was
   //          spread, in 2^shift-ns buckets; each deeper rung re-spreads one over-full
   //          bucket of the rung above in narrower buckets. Buckets are unsorted FIFO
   //          lists; `current` is the first time not yet handed down.
-  //   top    times > top_after_: one unsorted vector, spread into a new rung 0 when
-  //          everything below it is empty.
+  //   top    times > top_after_: one unsorted vector, spread into a new rung 0 (or, when
+  //          small, sorted straight into near) once everything below it is empty.
   //
-  // A pop takes the near run's head; when near is empty the deepest rung's next non-empty
-  // bucket is either sorted into near (small, or already one nanosecond wide) or spread
-  // into a new rung. Each event is therefore copied a few times in sequential, cache-
-  // friendly passes instead of sifting through log n heap levels, and the sorted run
-  // tells Pop which slots it will read next so they can be prefetched.
+  // A pop takes the earlier of the near run's head and the near heap's top; when both are
+  // empty the deepest rung's next non-empty bucket is either sorted into the run (small,
+  // one nanosecond wide, or at the depth limit) or spread into a new rung. Entries only
+  // ever move down, each a bounded number of times, in sequential cache-friendly passes
+  // instead of sifting through log n heap levels; and the sorted run tells Pop which
+  // slots it will read next, so they are prefetched.
+  //
+  // Every move appends in iteration order, so each bucket and the top hold their entries
+  // in insertion order. Sorting a bucket can therefore use a stable counting sort on the
+  // time alone when its entries share a phase, and a bucket of one nanosecond and one
+  // phase (many simultaneous events) is already sorted.
   //
   // order = phase << 56 | sequence; compares (time, phase, sequence) in two integer compares.
   struct Entry {
