@@ -133,7 +133,7 @@ void SchedulingSim::Accrue(Job& j, SimTime t) const {
   if (j.state == JobState::kRunning) {
     const SimTime from = std::max(j.accrued_to, j.progress_start);
     const double prog = t > from ? (t - from).seconds() : 0.0;
-    j.work_done_s = std::min(j.spec.duration_s, j.work_done_s + prog * j.speed);
+    j.work_done_s += prog * j.speed;
     j.useful_gpu_s += prog * units;
     j.overhead_gpu_s += (dt - prog) * units;
     j.attained_gpu_s += dt * units;
@@ -226,7 +226,16 @@ void SchedulingSim::OnArrival() {
 void SchedulingSim::OnFinish(int32_t idx) {
   Job& j = jobs_[idx];
   Accrue(j, sim_.Now());
-  j.work_done_s = j.spec.duration_s;  // the event time was rounded up to the nanosecond
+  // The work of all segments adds up to the duration: the finish event was rounded up to
+  // the nanosecond, so at most a nanosecond of work too much, never less.
+  const double err = j.work_done_s - j.spec.duration_s;
+  if (err < -1e-9 * std::max(1.0, j.spec.duration_s) ||
+      err > 2e-9 * j.speed + 1e-12 * j.spec.duration_s) {
+    throw std::logic_error("job '" + j.spec.id + "' finished with " +
+                           std::to_string(j.work_done_s) + " s of work done for a duration of " +
+                           std::to_string(j.spec.duration_s) + " s");
+  }
+  j.work_done_s = j.spec.duration_s;
   if (internal_[idx].key_event.valid()) sim_.Cancel(internal_[idx].key_event);
   RemoveFromIndexes(j);
   ReleaseShards(j);
