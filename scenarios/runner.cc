@@ -78,9 +78,14 @@ Json LatencyJson(const LatencyStats& s) {
   return j;
 }
 
+// A latency for humans: "87.3 ms", "29.0 s".
 std::string Ms(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", s * 1e3);
+  if (s < 1.0) {
+    std::snprintf(buf, sizeof buf, "%.1f ms", s * 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  }
   return buf;
 }
 

@@ -32,9 +32,8 @@ if [[ "$mode" == "run" ]]; then
   echo "==> building (Release)"
   cmake --preset release >/dev/null
   cmake --build --preset release --target fleetsim -j "$jobs"
-  echo "==> fleetsim estimate: the seed essay's GPT-3 example (S1, S2, S4)"
-  ./build/release/scenarios/fleetsim estimate --model gpt3-175b --device A100 \
-    --training-tokens 300B --price '$2/h'
+  echo "==> fleetsim run scenarios/chatbot-launch.yaml (outputs in out/chatbot-launch/)"
+  ./build/release/scenarios/fleetsim run scenarios/chatbot-launch.yaml -o out/chatbot-launch
 else
   echo "==> building the tests (Debug, AddressSanitizer + UndefinedBehaviorSanitizer)"
   cmake --preset debug-asan >/dev/null
