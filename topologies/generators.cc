@@ -1,6 +1,7 @@
 #include "topologies/generators.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "topologies/routing.h"
 
@@ -53,6 +54,12 @@ int64_t LargestDivisorAtMost(int64_t n, int64_t limit) {
 }
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::string FormatRatio(double o) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g:1", o);
+  return buf;
+}
 
 }  // namespace
 
@@ -246,7 +253,7 @@ FabricLayout PlanFabric(const ServerTemplate& t, const FabricParams& p) {
   f.leaf_up = k - f.leaf_down;
   Require(std::fabs(down - static_cast<double>(f.leaf_down)) < 1e-9 && f.leaf_up >= 1,
           "oversubscription",
-          "oversubscription " + std::to_string(o) + " does not split a radix-" + std::to_string(k) +
+          "oversubscription " + FormatRatio(o) + " does not split a radix-" + std::to_string(k) +
               " leaf into whole down and up ports (down = radix * o / (1 + o))");
   if (p.shape == FabricShape::kRailOptimized) {
     // A scalable unit is leaf_down servers; NIC j of every server in it goes to leaf j.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "sim/config/config.h"
 #include "sim/suggest.h"
@@ -399,6 +400,9 @@ class Loader {
       const size_t before = builder_.node_count();
       for (int64_t i = 0; i < count; ++i) {
         const std::string server = ExpandIndex(pattern, i);
+        if (!server_names_.insert(server).second) {
+          name.Fail("server name '" + server + "' is used twice");
+        }
         try {
           builder_.AddServer(t.t, server);
         } catch (const InputError& e) {
@@ -509,6 +513,7 @@ class Loader {
   const TopologyLoadOptions& options_;
   ClusterGraphBuilder builder_;
   std::map<std::string, TemplateEntry> templates_;
+  std::set<std::string> server_names_;  // of `servers:` entries
   Origins origins_;
 };
 
