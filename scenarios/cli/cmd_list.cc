@@ -6,6 +6,7 @@
 
 #include "models/catalog/catalog.h"
 #include "models/pricing/price_catalog.h"
+#include "models/scheduling/policy.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/lengths.h"
 #include "scenarios/cli/args.h"
@@ -267,7 +268,7 @@ void PrintRegistry(const R& registry, bool json) {
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
               "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
-  p.Positional("WHAT", "gpus | models | arrivals | lengths | prices");
+  p.Positional("WHAT", "gpus | models | arrivals | lengths | prices | policies");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Option("--prices", "FILE", "extra price file overriding the shipped prices", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
@@ -292,10 +293,14 @@ int RunList(const std::vector<std::string>& args) {
     PriceCatalog prices = PriceCatalog::LoadShipped(DefaultDataDir(), catalog);
     for (const auto& f : p.GetAll("--prices")) prices.AddFile(f);
     PrintPrices(prices, json);
+  } else if (what == "policies") {
+    std::cout << DescribePolicies(json);
   } else {
     throw InputError(
-        "cannot list '" + what + "'; choose one of: gpus, models, arrivals, lengths, prices",
-        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "prices"})
+        "cannot list '" + what +
+            "'; choose one of: gpus, models, arrivals, lengths, prices, policies",
+        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "prices",
+                           "policies"})
             .value_or(""));
   }
   return 0;

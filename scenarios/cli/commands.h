@@ -21,6 +21,7 @@ int RunEstimate(const std::vector<std::string>& args);
 int RunList(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
 int RunRun(const std::vector<std::string>& args);
+int RunBenchPolicies(const std::vector<std::string>& args);
 int RunTopo(const std::vector<std::string>& args);
 
 }  // namespace fleetsim

@@ -1,5 +1,6 @@
 // The fleetsim command-line entry point: dispatches to the command table, and turns
 // InputError into a positioned message on stderr and exit code 2.
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -20,6 +21,8 @@ const std::vector<Command>& Commands() {
       {"list", "list the hardware catalog (gpus) or the model cards (models)", RunList},
       {"validate", "check a YAML file and report the first problem with its position", RunValidate},
       {"topo", "inspect a topology file: show (counts, bandwidths), dot, route", RunTopo},
+      {"bench-policies", "compare scheduling policies x seeds in parallel: mean and 95 % CI",
+       RunBenchPolicies},
   };
   return commands;
 }
@@ -31,7 +34,7 @@ void PrintUsage(std::ostream& out) {
          "fleetsim simulates GPU clusters for AI training and inference.\n\ncommands:\n";
   for (const auto& c : Commands()) {
     std::string name = c.name;
-    name.resize(12, ' ');
+    name.resize(std::max<size_t>(12, name.size() + 2), ' ');
     out << "  " << name << c.summary << "\n";
   }
   out << "\nexit codes: 0 ok, 1 the simulation could not complete, 2 bad input\n";
