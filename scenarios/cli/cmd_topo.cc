@@ -108,15 +108,16 @@ void PrintText(const TopologySummary& s) {
   row("per GPU", "scale-up (NVLink/NVSwitch) " + Range(s.scale_up_min, s.scale_up_max) +
                      ", network " + Range(s.network_min, s.network_max) + ", per direction");
   if (s.bisection.gpus_per_side > 0) {
+    const size_t n = s.bisection.gpus_per_side;
     row("bisection", Bw(s.bisection.bandwidth_bytes_per_s) + " per direction (the first " +
-                         FormatCount(static_cast<double>(s.bisection.gpus_per_side)) +
-                         " GPUs to the rest" +
+                         FormatCount(static_cast<double>(n)) + (n == 1 ? " GPU" : " GPUs") +
+                         " to the rest" +
                          (s.bisection.servers_contracted ? "; servers contracted" : "") + ")");
   }
-  row("routing", std::string("shortest by ") +
+  row("routing", std::string("widest first, then shortest by ") +
                      (s.metric == RouteMetric::kLatency ? "latency (ties: fewer hops)"
                                                         : "hops (ties: lower latency)") +
-                     ", ECMP by per-hop hash");
+                     "; ECMP by per-hop hash");
 }
 
 void PrintJson(const TopologySummary& s) {
