@@ -5,6 +5,7 @@
 #include "models/compute/allreduce_estimate.h"
 #include "models/compute/iteration_time.h"
 #include "models/compute/memory_model.h"
+#include "models/compute/weight_streaming.h"
 #include "models/serving/decode_time_cache.h"
 #include "sim/config/config_error.h"
 #include "sim/units.h"
@@ -52,13 +53,39 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
   mem_in.max_batched_tokens = l.max_batched_tokens;
   mem_in.max_seqs = l.max_batch;
   const InferenceMemory mem = InferenceMemoryPerGpu(m, mem_in);
-  if (!mem.fits) {
-    throw InputError(m.name + " (" + std::string(PrecisionName(l.precision)) + ") on " +
-                     std::to_string(tp) + " x " + gpu.name + ": " + mem.reason +
-                     " (use more tensor-parallel GPUs, a lower precision, or a larger GPU)");
-  }
-  b.kv_capacity_tokens = mem.kv_capacity_tokens;
   b.weights_bytes_per_gpu = mem.weights_bytes;
+  double stream_seconds = 0;
+  if (l.weight_streaming) {
+    if (!gpu.host_link) {
+      throw InputError("weight streaming on " + gpu.name + ": the catalog gives no host link");
+    }
+    const double usable = mem.capacity_bytes - mem.reserve_bytes - mem.workspace_bytes;
+    const WeightStreamingPlan plan =
+        PlanWeightStreaming(mem.weights_bytes, usable, l.kv_fraction,
+                            gpu.host_link->bandwidth_bytes_per_s.value, l.link_efficiency);
+    b.kv_capacity_tokens =
+        static_cast<int64_t>(plan.kv_cache_bytes_per_gpu / mem.kv_bytes_per_token);
+    b.streamed_bytes_per_gpu = plan.streamed_bytes_per_gpu;
+    stream_seconds = plan.stream_seconds;
+    b.notes += "weight streaming: " + FormatQuantity(plan.streamed_bytes_per_gpu, dim::kBytes) +
+               " per GPU per iteration over " + gpu.host_link->kind + " at " +
+               FormatQuantity(plan.link_bytes_per_s, dim::kBytesPerSecond) +
+               " (>= " + std::to_string(plan.stream_seconds).substr(0, 6) + " s per iteration); ";
+    if (b.kv_capacity_tokens < m.max_context) {
+      throw InputError(m.name + " on " + std::to_string(tp) + " x " + gpu.name +
+                       " with weight streaming: room for only " +
+                       std::to_string(b.kv_capacity_tokens) +
+                       " KV tokens; raise kv_fraction or use more GPUs");
+    }
+  } else {
+    if (!mem.fits) {
+      throw InputError(m.name + " (" + std::string(PrecisionName(l.precision)) + ") on " +
+                       std::to_string(tp) + " x " + gpu.name + ": " + mem.reason +
+                       " (use more tensor-parallel GPUs, a lower precision, a larger GPU, or "
+                       "replica.weight_streaming)");
+    }
+    b.kv_capacity_tokens = mem.kv_capacity_tokens;
+  }
 
   OpOptions ops;
   ops.tp = tp;
@@ -73,8 +100,13 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
   if (tp > 1) timing.allreduce = ReplicaAllReduce(gpu, &b.notes);
   // Decode iterations are looked up in an exact piecewise-linear table instead of building
   // the op list every step (models/serving/decode_time_cache.h).
-  b.iteration_time = std::make_unique<DecodeTimeCache>(
-      std::make_unique<RooflineIterationModel>(m, gpu, ops, timing), m.max_context);
+  std::unique_ptr<IterationTimeModel> compute =
+      std::make_unique<RooflineIterationModel>(m, gpu, ops, timing);
+  if (stream_seconds > 0) {
+    // max(convex, constant) stays convex: the decode cache below remains exact.
+    compute = std::make_unique<StreamingIterationTime>(std::move(compute), stream_seconds);
+  }
+  b.iteration_time = std::make_unique<DecodeTimeCache>(std::move(compute), m.max_context);
   b.notes += "runtime " + timing.runtime.name;
   return b;
 }

@@ -17,7 +17,8 @@ struct BoundReplica {
   std::unique_ptr<IterationTimeModel> iteration_time;
   int64_t kv_capacity_tokens = 0;
   double weights_bytes_per_gpu = 0;
-  std::string notes;  // assumptions worth telling the user (defaults used, ...)
+  double streamed_bytes_per_gpu = 0;  // per iteration; 0 without weight streaming
+  std::string notes;                  // assumptions worth telling the user (defaults used, ...)
 };
 
 struct ReplicaLayout {
@@ -28,6 +29,10 @@ struct ReplicaLayout {
   std::string runtime = "compiled";  // "compiled" or "eager-2023" (models/compute/roofline.h)
   int64_t max_batch = 256;
   int64_t max_batched_tokens = 8192;
+  // Weight streaming (models/compute/weight_streaming.h): off unless enabled.
+  bool weight_streaming = false;
+  double kv_fraction = 0.5;
+  double link_efficiency = 0.8;
 };
 
 // Throws InputError when the layout cannot run (e.g. the weights do not fit).

@@ -122,6 +122,9 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     layout.runtime = spec.runtime;
     layout.max_batch = spec.config.batching.max_batch;
     layout.max_batched_tokens = spec.config.batching.max_batched_tokens;
+    layout.weight_streaming = spec.weight_streaming;
+    layout.kv_fraction = spec.kv_fraction;
+    layout.link_efficiency = spec.link_efficiency;
     try {
       run.bound = BindReplica(layout);
     } catch (const InputError& e) {
@@ -230,6 +233,9 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["replicas"] = spec.config.replicas;
     j["gpus"] = spec.config.replicas * spec.tensor_parallel;
     j["kv_capacity_tokens_per_replica"] = s.bound.kv_capacity_tokens;
+    j["weights_bytes_per_gpu"] = s.bound.weights_bytes_per_gpu;
+    j["streamed_bytes_per_gpu_per_iteration"] = s.bound.streamed_bytes_per_gpu;
+    j["notes"] = s.bound.notes;
     j["arrived"] = m.arrived;
     j["completed"] = m.completed;
     j["rejected"] = m.rejected;

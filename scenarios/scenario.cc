@@ -97,6 +97,27 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
       s.tensor_parallel = t;
     }
     if (auto rt = rr.Optional("runtime")) s.runtime = rt->AsChoice({"compiled", "eager-2023"});
+    if (auto ws = rr.Optional("weight_streaming")) {
+      // `weight_streaming: true`, or a map of its parameters (which enables it).
+      if (ws->IsScalar()) {
+        s.weight_streaming = ws->AsBool();
+      } else {
+        MapReader wr(*ws);
+        s.weight_streaming = true;
+        if (auto f = wr.Optional("kv_fraction")) {
+          s.kv_fraction = f->AsDouble();
+          if (!(s.kv_fraction > 0 && s.kv_fraction < 1))
+            f->Fail("kv_fraction must be between 0 and 1");
+        }
+        if (auto e = wr.Optional("link_efficiency")) {
+          s.link_efficiency = e->AsDouble();
+          if (!(s.link_efficiency > 0 && s.link_efficiency <= 1)) {
+            e->Fail("link_efficiency must be in (0, 1]");
+          }
+        }
+        wr.Finish();
+      }
+    }
     rr.Finish();
   }
   if (auto n = r.Optional("replicas")) s.config.replicas = PositiveInt(*n, "replicas");

@@ -33,6 +33,9 @@ struct ServiceSpec {
   const DeviceSpec* gpu = nullptr;
   int64_t tensor_parallel = 1;
   std::string runtime = "compiled";  // engine host-cost preset: compiled | eager-2023
+  bool weight_streaming = false;
+  double kv_fraction = 0.5;
+  double link_efficiency = 0.8;
   ServiceConfig config;
   std::optional<ConfigNode> demand;  // read at run start: streams draw from the run's seed
 };

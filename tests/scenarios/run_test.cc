@@ -48,6 +48,21 @@ TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
   EXPECT_EQ(trace["fleetsim"]["schema"], "fleetsim.trace/1");
 }
 
+TEST(RunTest, WeightStreamingScenarioStreamsOverPcie) {
+  const std::string out = ::testing::TempDir() + "/run_big";
+  const auto r = RunCli("run " + ShellQuote(Scenario("big-model-small-gpus.yaml")) +
+                        " --set 'duration=10 min' --quiet -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto svc = nlohmann::json::parse(Read(out + "/summary.json"))["services"][0];
+  // Llama-2-70B fp16 over TP 2: 68.98e9 x 2 B / 2 = 69.0 GB of weights per GPU; an L40S has
+  // 48 GB, so a large part streams every iteration, and each decode step lasts at least
+  // streamed / 25.6 GB/s (PCIe 4.0 x16 at 80 %) > 1 s.
+  EXPECT_NEAR(svc["weights_bytes_per_gpu"].get<double>(), 68.98e9, 0.01e9);
+  const double streamed = svc["streamed_bytes_per_gpu_per_iteration"].get<double>();
+  EXPECT_GT(streamed, 21e9);  // at least the weights beyond the card's 48 GB
+  EXPECT_GE(svc["overall"]["tpot_s"]["p50"].get<double>(), streamed / 25.6e9);
+}
+
 TEST(RunTest, SameSeedGivesByteIdenticalOutputs) {
   const std::string a = ::testing::TempDir() + "/run_a", b = ::testing::TempDir() + "/run_b";
   for (const auto& out : {a, b}) {
