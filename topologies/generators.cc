@@ -123,8 +123,8 @@ ServerParams PcieWorkstationParams() {
 ServerParams PcieServerParams() {
   // 8 x NVIDIA L4 (PCIe Gen4 x16, 64 GB/s both directions: L4 datasheet, 2023-03) as in a
   // Google Cloud g2-standard-96 (8 L4, 384 GB memory, 100 Gb/s networking: GCP "GPU
-  // machine types" page, read 2025). The PCIe layout (2 switches of 4 GPUs) is ASSUMED:
-  // cloud providers do not publish it.
+  // machine types" documentation, G2 series, 2023; recalled, not re-read). The PCIe layout (2
+  // switches of 4 GPUs) is ASSUMED: cloud providers do not publish it.
   ServerParams p;
   p.gpu_type = "L4";
   p.gpus = 8;
@@ -137,15 +137,15 @@ ServerParams PcieServerParams() {
 }
 
 ServerParams CloudInstanceParams() {
-  // AWS p4d.24xlarge (EC2 P4 instance page, read 2025): 8 x A100 40 GB, NVSwitch 600 GB/s
-  // (300 GB/s per direction), 400 Gb/s EFA networking (4 x 100 Gb/s), 1,152 GiB memory,
-  // 8 x 1 TB NVMe. The internal PCIe layout is ASSUMED DGX-like (4 switches, each with
-  // 2 GPUs and 1 NIC).
+  // AWS p4d.24xlarge (AWS Compute Blog "Amazon EC2 P4d instances deep dive", 2020-11; EC2
+  // P4 instance page): 8 x A100 40 GB, NVSwitch 600 GB/s (300 GB/s per direction),
+  // 400 Gb/s EFA networking (4 x 100 Gb/s), 1,152 GiB memory, 8 x 1 TB NVMe. The internal
+  // PCIe layout is ASSUMED DGX-like (4 switches, each with 2 GPUs and 1 NIC).
   ServerParams p = DgxA100Params();
   p.gpu_type = "A100-SXM4-40GB";
   p.nics = 4;
   p.host_memory_bytes = 1152.0 * 1024 * 1024 * 1024;
-  // NVMe: AWS gives no throughput for these drives; 8 x ~2 GB/s is an ASSUMPTION.
+  // NVMe: ~16 GB/s read as a RAID 0 of the 8 drives (2.7 GB/s each; the same blog).
   p.nvme_link = LinkParams{LinkKind::kPcie, 16 * kGB, kNvmeLatency};
   p.nvme_capacity_bytes = 8 * kTB;
   return p;
