@@ -201,6 +201,8 @@ void BM_FlowSimulation(benchmark::State& state) {
   const SimTime t0 = sim.Now();
   for (auto _ : state) sim.Run();
   state.counters["completions"] = static_cast<double>(loop.completed);
+  state.counters["solves/completion"] =
+      static_cast<double>(net.stats().solves - before.solves) / static_cast<double>(loop.completed);
   state.counters["sim_ms"] = (sim.Now() - t0).seconds() * 1e3;
   ReportSolverCounters(state, before, net.stats());
 }

@@ -261,7 +261,9 @@ void NetworkModel::HandleEvent(uint64_t) {
   wake_ = EventId{};
   wake_time_ = SimTime::Max();
   const int64_t now = sim_.Now().ns();
-  Solve();  // changes made earlier at this instant
+  // Transitions due now were computed from rates valid until now, so they stand whatever
+  // changes are pending at this instant.
+  bool delivered = false;
   while (!heap_.empty() && key_ns_[heap_[0]] <= now) {
     const uint32_t f = heap_[0];
     HeapRemove(f);
@@ -270,9 +272,13 @@ void NetworkModel::HandleEvent(uint64_t) {
     } else {
       Detach(f);
       Complete(f);
+      delivered = true;
     }
   }
-  Solve();
+  // With completions delivered, the solve waits for their events (the wake-up is queued
+  // behind them at this instant), so that flows their handlers start or cancel are solved
+  // together with the departures: one solve per instant, not two.
+  if (!delivered) Solve();
   Reschedule();
 }
 
@@ -394,29 +400,19 @@ void NetworkModel::Solve() {
     // 1. Grow the region: expand the queued links breadth-first.
     while (next_expansion < expand_queue_.size()) ExpandLink(expand_queue_[next_expansion++]);
 
-    // 2. Capacity left to the region on every link it touches.
+    // 2. Capacity left to the region on every link it touches: an expanded link's capacity
+    //    minus what its frozen flows use; a constraint link's capacity minus its load
+    //    outside the region (its load minus the old rates of the region flows on it,
+    //    summed in `region_load` as flows were taken in).
     for (LinkId l : visit_links_) {
       LinkScratch& ls = scratch_[l];
       if (ls.expanded == epoch) {
         ls.residual = links_[l].capacity - ls.outside;
         ls.unfixed = ls.candidates;
       } else {
-        ls.residual = 0;  // accumulates the region's old load below
-        ls.unfixed = 0;
+        ls.residual = links_[l].capacity - (links_[l].load - ls.region_load);
+        ls.unfixed = ls.region_flows;
       }
-    }
-    for (uint32_t f : free_flows_) {
-      const double old = rate_[f] < kInf ? rate_[f] : 0.0;
-      for (const Hop& h : Path(f)) {
-        LinkScratch& ls = scratch_[h.link];
-        if (ls.expanded == epoch) continue;
-        ls.residual += old;
-        ++ls.unfixed;
-      }
-    }
-    for (LinkId l : visit_links_) {
-      LinkScratch& ls = scratch_[l];
-      if (ls.expanded != epoch) ls.residual = links_[l].capacity - (links_[l].load - ls.residual);
       ls.level = -1;
     }
 
@@ -542,6 +538,8 @@ void NetworkModel::VisitLink(LinkId l) {
   LinkScratch& ls = scratch_[l];
   if (ls.mark == epoch_) return;
   ls.mark = epoch_;
+  ls.region_load = 0;
+  ls.region_flows = 0;
   visit_links_.push_back(l);
 }
 
@@ -572,8 +570,12 @@ void NetworkModel::ExpandLink(LinkId l) {
     if (mark_[f] == free_mark) continue;
     mark_[f] = free_mark;
     free_flows_.push_back(f);
+    const double old = e.rate < kInf ? e.rate : 0.0;  // a joining flow is in no load yet
     for (const Hop& h : Path(f)) {
       VisitLink(h.link);
+      LinkScratch& hs = scratch_[h.link];
+      hs.region_load += old;
+      ++hs.region_flows;
       const Link& link = links_[h.link];
       if (expand_all_ || link.load >= link.capacity * (1 - kSaturatedTolerance)) {
         QueueExpansion(h.link);

@@ -147,11 +147,13 @@ class NetworkModel final : private EventHandler {
     double bytes = 0;  // integral of load up to since_ns
     int64_t since_ns = 0;
   };
-  struct LinkScratch {      // the solver's per-link state, kept apart from the cold fields
-    double residual = 0;    // capacity left to the unfixed region flows
-    double outside = 0;     // expanded: load of the flows left outside the region
-    double max_frozen = 0;  // expanded: largest rate among them
-    double level = -1;      // share at which the filling fixed flows here; -1 if none
+  struct LinkScratch {       // the solver's per-link state, kept apart from the cold fields
+    double residual = 0;     // capacity left to the unfixed region flows
+    double outside = 0;      // expanded: load of the flows left outside the region
+    double max_frozen = 0;   // expanded: largest rate among them
+    double level = -1;       // share at which the filling fixed flows here; -1 if none
+    double region_load = 0;  // old rates of the region flows crossing it
+    uint32_t region_flows = 0;
     uint32_t unfixed = 0;
     uint32_t candidates = 0;  // expanded: flows at or above the threshold
     uint32_t mark = 0;        // == epoch_: touched by the current solve

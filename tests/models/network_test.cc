@@ -1,12 +1,14 @@
 // The flow-level network model: max-min sharing, latency, lazy progress, incremental
 // solves checked against a from-scratch reference solver.
 #include "models/network/network_model.h"
+#include "models/network/radix_heap.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "sim/rng.h"
@@ -319,8 +321,8 @@ std::vector<LinkId> RandomPath(Rng& rng, int links) {
 // checks the model's rates against the reference solver on the flows in flight, and the
 // max-min conditions (no link above capacity; every flow has a saturated link on which
 // its rate is the largest).
-void RunRandomCase(uint64_t seed, int links, int flows, bool with_latency, bool check_each,
-                   bool wide = false) {
+NetworkStats RunRandomCase(uint64_t seed, int links, int flows, bool with_latency, bool check_each,
+                           bool wide = false) {
   Rng rng(seed);
   RandomCase c = MakeRandomLinks(rng, links, wide);
   Simulator sim;
@@ -382,10 +384,7 @@ void RunRandomCase(uint64_t seed, int links, int flows, bool with_latency, bool 
   if (check_each) {
     EXPECT_EQ(probes, 400);
   }
-  if (getenv("FLEETSIM_NET_DEBUG"))
-    fprintf(stderr, "seed %d solves %d rounds %d fallbacks %d\n", (int)seed,
-            (int)net.stats().solves, (int)net.stats().extra_rounds,
-            (int)net.stats().full_fallbacks);
+  return net.stats();
 }
 
 TEST(NetworkModelPropertyTest, RatesMatchAFromScratchSolveAfterEveryChange) {
@@ -397,7 +396,13 @@ TEST(NetworkModelPropertyTest, WithLatenciesAndCancellations) {
 }
 
 TEST(NetworkModelPropertyTest, MixedCapacitiesWithSlack) {
-  for (uint64_t seed = 200; seed <= 215; ++seed) RunRandomCase(seed, 40, 200, true, true, true);
+  uint64_t rounds = 0;
+  for (uint64_t seed = 200; seed <= 215; ++seed) {
+    rounds += RunRandomCase(seed, 40, 200, true, true, true).extra_rounds;
+  }
+  // The cases reach the solver's second round (a region flow fixed at an unsaturated link
+  // that an outside flow out-rates), so that path is covered by the comparisons above.
+  EXPECT_GT(rounds, 0u);
 }
 
 TEST(NetworkModelPropertyTest, BytesCarriedEqualTheBytesOfTheFlowsThatCrossedTheLink) {
@@ -420,6 +425,30 @@ TEST(NetworkModelPropertyTest, BytesCarriedEqualTheBytesOfTheFlowsThatCrossedThe
     // Completions land on the next whole nanosecond: at most rate * 1 ns extra per flow.
     EXPECT_NEAR(net.Usage(l).bytes_carried, expect[l], 200 * c.capacity[l] * 1e-9 + 1)
         << "link " << l;
+  }
+}
+
+TEST(RadixHeapTest, PopsInKeyOrderLikeASortedList) {
+  // Monotone use as in progressive filling: every push is at or above the last pop.
+  Rng rng(9);
+  RadixHeap heap;
+  std::multiset<double> ref;
+  double last = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (ref.empty() || rng.Bernoulli(0.55)) {
+      // Small integers make equal keys common; tiny and huge keys exercise every bucket.
+      const double key =
+          last + (rng.Bernoulli(0.5) ? static_cast<double>(rng.UniformInt(4))
+                                     : rng.Uniform(0, 1) * std::pow(10.0, rng.Uniform(-300, 300)));
+      heap.Push(key, static_cast<uint32_t>(step));
+      ref.insert(key);
+    } else {
+      const RadixHeap::Item it = heap.Pop();
+      ASSERT_EQ(it.key(), *ref.begin());
+      ref.erase(ref.begin());
+      last = it.key();
+    }
+    ASSERT_EQ(heap.size(), ref.size());
   }
 }
 
