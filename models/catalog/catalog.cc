@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "models/catalog/source_reader.h"
 #include "sim/config/config.h"
 #include "sim/suggest.h"
 
@@ -20,40 +21,6 @@ namespace {
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-using SourceMap = std::map<std::string, SourceRef>;
-
-SourceMap ReadSources(const ConfigNode& root) {
-  SourceMap sources;
-  auto node = root.Find("sources");
-  if (!node || node->IsNull()) return sources;
-  if (!node->IsMap()) node->Fail("expected a map of source ids");
-  for (const auto& id : node->Keys()) {
-    MapReader r(node->Get(id));
-    SourceRef s;
-    s.id = id;
-    s.title = r.Required("title").AsString();
-    if (auto p = r.Optional("publisher")) s.publisher = p->AsString();
-    if (auto u = r.Optional("url")) s.url = u->AsString();
-    s.date = r.Required("date").AsString();
-    r.Ignore("note");
-    r.Finish();
-    sources[id] = s;
-  }
-  return sources;
-}
-
-SourceRef LookupSource(const SourceMap& sources, const ConfigNode& node) {
-  const std::string id = node.AsString();
-  auto it = sources.find(id);
-  if (it == sources.end()) {
-    std::vector<std::string> ids;
-    for (const auto& [k, v] : sources) ids.push_back(k);
-    node.Fail("unknown source '" + id + "' (not in this file's sources:)",
-              ClosestName(id, ids).value_or(""));
-  }
-  return it->second;
 }
 
 // A quantity written either as "312 TFLOPS" or as {value: "...", source: id, note: "..."}.
@@ -84,15 +51,6 @@ std::vector<std::string> ReadAliases(std::optional<ConfigNode> node) {
   if (!node) return out;
   for (const auto& item : node->Items()) out.push_back(item.AsString());
   return out;
-}
-
-void CheckName(const ConfigNode& node, const std::string& name) {
-  if (name.empty()) node.Fail("name must not be empty");
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
-      node.Fail("name '" + name + "' may contain only letters, digits, '.', '_' and '-'");
-    }
-  }
 }
 
 LinkSpec ReadLink(const ConfigNode& node, const SourceRef& fallback, const SourceMap& sources) {
@@ -148,7 +106,7 @@ DeviceSpec ReadDevice(const ConfigNode& node, const SourceMap& sources) {
   d.file = node.file();
   auto name_node = r.Required("name");
   d.name = name_node.AsString();
-  CheckName(name_node, d.name);
+  CheckEntryName(name_node, d.name);
   d.aliases = ReadAliases(r.Optional("aliases"));
   d.vendor = r.Required("vendor").AsString();
   const std::string kind = r.Required("kind").AsChoice({"gpu", "tpu", "accelerator", "cpu"});
@@ -165,7 +123,8 @@ DeviceSpec ReadDevice(const ConfigNode& node, const SourceMap& sources) {
   if (auto t = r.Optional("memory_type")) d.memory_type = t->AsString();
   auto bw = cpu ? r.Optional("memory_bandwidth")
                 : std::optional<ConfigNode>(r.Required("memory_bandwidth"));
-  if (bw) d.memory_bandwidth_bytes_per_s = ReadPositive(*bw, dim::kBytesPerSecond, d.source, sources);
+  if (bw)
+    d.memory_bandwidth_bytes_per_s = ReadPositive(*bw, dim::kBytesPerSecond, d.source, sources);
   {
     auto peak = r.Required("peak");
     MapReader pr(peak);
@@ -217,11 +176,11 @@ ModelCard ReadModel(const ConfigNode& node, const SourceMap& sources) {
   m.file = node.file();
   auto name_node = r.Required("name");
   m.name = name_node.AsString();
-  CheckName(name_node, m.name);
+  CheckEntryName(name_node, m.name);
   m.aliases = ReadAliases(r.Optional("aliases"));
   m.source = LookupSource(sources, r.Required("source"));
   const std::string arch = r.Required("architecture").AsChoice({"gpt", "llama", "bert"});
-  m.architecture = arch == "gpt" ? Architecture::kGpt
+  m.architecture = arch == "gpt"     ? Architecture::kGpt
                    : arch == "llama" ? Architecture::kLlama
                                      : Architecture::kBert;
   m.layers = ReadPositiveInt(r.Required("layers"), sources);
@@ -296,10 +255,14 @@ std::vector<std::string> AllNames(const std::vector<T>& list) {
 
 const char* DeviceKindName(DeviceKind k) {
   switch (k) {
-    case DeviceKind::kGpu: return "gpu";
-    case DeviceKind::kTpu: return "tpu";
-    case DeviceKind::kAccelerator: return "accelerator";
-    case DeviceKind::kCpu: return "cpu";
+    case DeviceKind::kGpu:
+      return "gpu";
+    case DeviceKind::kTpu:
+      return "tpu";
+    case DeviceKind::kAccelerator:
+      return "accelerator";
+    case DeviceKind::kCpu:
+      return "cpu";
   }
   return "?";
 }
