@@ -7,6 +7,7 @@
 #include "models/catalog/catalog.h"
 #include "models/pricing/price_catalog.h"
 #include "models/scheduling/policy.h"
+#include "models/serving/routers.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/lengths.h"
 #include "scenarios/cli/args.h"
@@ -267,8 +268,10 @@ void PrintRegistry(const R& registry, bool json) {
 
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
-              "List what fleetsim knows: gpus (the hardware catalog) or models (model cards).");
-  p.Positional("WHAT", "gpus | models | arrivals | lengths | prices | policies");
+              "List what fleetsim knows: gpus (the hardware catalog), models (model cards),\n"
+              "arrivals and lengths (demand), routers (inference request routing), prices\n"
+              "(cloud and owned hardware) and policies (cluster scheduling).");
+  p.Positional("WHAT", "gpus | models | arrivals | lengths | routers | prices | policies");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Option("--prices", "FILE", "extra price file overriding the shipped prices", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
@@ -289,6 +292,8 @@ int RunList(const std::vector<std::string>& args) {
     PrintRegistry(ArrivalProcesses(), json);
   } else if (what == "lengths") {
     PrintRegistry(LengthDistributions(), json);
+  } else if (what == "routers") {
+    PrintRegistry(Routers(), json);
   } else if (what == "prices") {
     PriceCatalog prices = PriceCatalog::LoadShipped(DefaultDataDir(), catalog);
     for (const auto& f : p.GetAll("--prices")) prices.AddFile(f);
@@ -298,8 +303,8 @@ int RunList(const std::vector<std::string>& args) {
   } else {
     throw InputError(
         "cannot list '" + what +
-            "'; choose one of: gpus, models, arrivals, lengths, prices, policies",
-        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "prices",
+            "'; choose one of: gpus, models, arrivals, lengths, routers, prices, policies",
+        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "routers", "prices",
                            "policies"})
             .value_or(""));
   }

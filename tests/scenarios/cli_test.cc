@@ -54,6 +54,14 @@ TEST(CliTest, ListShowsTheCatalog) {
   EXPECT_GE(nlohmann::json::parse(models.out).size(), 18u);
 }
 
+TEST(CliTest, ListRoutersNamesEveryRouter) {
+  const auto r = RunCli("list routers");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : {"round_robin", "least_outstanding", "shortest_queue", "kv_aware"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  }
+}
+
 TEST(CliTest, ShippedCatalogFilesValidate) {
   for (const char* f : {"models/catalog/devices.yaml", "models/catalog/models.yaml"}) {
     const auto r = RunCli(std::string("validate ") + FLEETSIM_SOURCE_DIR + "/" + f);
