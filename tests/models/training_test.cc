@@ -1,0 +1,188 @@
+// The training iteration model (models/training/training_model.h): the schedule and
+// overlap formulas on toy numbers derived by hand, the memory rejection, and validation V2
+// (Megatron-LM, Narayanan et al. SC'21, Table 1 of the weak-scaling study) with the one
+// hardware calibration the compute model already has (A100 catalog efficiency block,
+// DgxA100AllReduce, DgxA100Network). Nothing here is fitted to the V2 rows.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "models/catalog/catalog.h"
+#include "models/training/training_model.h"
+#include "sim/config/config_error.h"
+
+namespace fleetsim {
+namespace {
+
+const Catalog& Shipped() {
+  static const Catalog c = Catalog::LoadShipped(FLEETSIM_SOURCE_DIR);
+  return c;
+}
+
+TEST(TrainingModel, BubbleFormulaOnAToyPipeline) {
+  // 8 micro-batches of 1 s on 4 stages, 1F1B: the last micro-batch enters stage 1 at
+  // t = 7 and needs 3 more stage-steps to drain: 8 + 3 = 11 s.
+  EXPECT_DOUBLE_EQ(PipelineScheduleSeconds(8, 4, 1, 1.0), 11.0);
+  // Interleaved with v = 2: each stage-step is half a micro-batch's time, so the 3-step
+  // ramp costs 3 / 2 = 1.5 s: 9.5 s (SC'21 bubble (p - 1) / (v m) = 3 / 16 of 8 s).
+  EXPECT_DOUBLE_EQ(PipelineScheduleSeconds(8, 4, 2, 1.0), 9.5);
+  // One stage has no bubble.
+  EXPECT_DOUBLE_EQ(PipelineScheduleSeconds(8, 1, 1, 0.5), 4.0);
+}
+
+TEST(TrainingModel, ExposedDataParallelAllReduce) {
+  TrainingNetwork net;
+  net.inter_node_bytes_per_s = 25e9;
+  net.inter_node_efficiency = 0.8;  // 20 GB/s
+  net.inter_node_latency_s = 0;
+  // 1 GB over 4 ranks: 2 x 3/4 x 1e9 / 20e9 = 0.075 s.
+  const double t = InterNodeAllReduceSeconds(net, 1e9, 4);
+  EXPECT_NEAR(t, 0.075, 1e-12);
+  // 50 ms of last backward hides 50 ms of it: 25 ms exposed; 100 ms hides all of it.
+  EXPECT_NEAR(ExposedSeconds(t, 0.050), 0.025, 1e-12);
+  EXPECT_DOUBLE_EQ(ExposedSeconds(t, 0.100), 0.0);
+  // With latency: 2 (n - 1) = 6 messages of 5 us on top.
+  net.inter_node_latency_s = 5e-6;
+  EXPECT_NEAR(InterNodeAllReduceSeconds(net, 1e9, 4), 0.075 + 30e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(InterNodeAllReduceSeconds(net, 1e9, 1), 0.0);
+}
+
+TEST(TrainingModel, BreakdownAddsUp) {
+  const ModelCard& m = Shipped().FindModel("megatron-145.6b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  TrainingLayout lay;
+  lay.tp = 8, lay.pp = 8, lay.dp = 24, lay.virtual_stages = 2;
+  lay.micro_batch = 2, lay.global_batch = 2304;
+  lay.precision = Precision::kFp16;
+  const TrainingIteration r = TrainingIterationTime(m, a100, lay, DgxA100Network());
+  EXPECT_EQ(r.microbatches, 48);  // 2304 / (2 x 24)
+  EXPECT_NEAR(r.compute_s + r.tp_comm_s + r.bubble_s + r.pp_comm_s + r.dp_exposed_s + r.optimizer_s,
+              r.iteration_s, 1e-9 * r.iteration_s);
+  EXPECT_NEAR(r.bubble_s, 3.5 * r.microbatch_s, 1e-12);  // (8 - 1) / 2
+  EXPECT_LE(r.dp_exposed_s, r.dp_comm_s);
+}
+
+TEST(TrainingModel, LayoutThatDoesNotFitIsRejectedWithTheNumbers) {
+  // GPT-3 175B on 8 A100-80GB (TP 8, PP 1, no ZeRO): 174.6e9 / 8 = 21.8e9 params per GPU x
+  // 16 B (Adam, mixed precision) = 349 GB > 80 GB.
+  const ModelCard& m = Shipped().FindModel("gpt3-175b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  TrainingLayout lay;
+  lay.tp = 8, lay.pp = 1, lay.dp = 1;
+  lay.micro_batch = 1, lay.global_batch = 8;
+  try {
+    TrainingIterationTime(m, a100, lay, DgxA100Network());
+    FAIL() << "expected a memory rejection";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("does not fit in A100-SXM4-80GB"), std::string::npos) << what;
+    EXPECT_NE(what.find("optimizer 261.9 GB"), std::string::npos) << what;  // 21.8e9 x 12
+    EXPECT_NE(what.find("> 80.0 GB"), std::string::npos) << what;
+  }
+}
+
+TEST(TrainingModel, BadLayoutsAreRejected) {
+  const ModelCard& m = Shipped().FindModel("megatron-39.1b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  TrainingLayout lay;
+  lay.tp = 8, lay.pp = 2, lay.dp = 32, lay.micro_batch = 4, lay.global_batch = 1000;
+  EXPECT_THROW(TrainingIterationTime(m, a100, lay, DgxA100Network()), InputError);
+  lay.global_batch = 1536;
+  lay.virtual_stages = 5;  // 24 layers per stage
+  EXPECT_THROW(TrainingIterationTime(m, a100, lay, DgxA100Network()), InputError);
+  lay.virtual_stages = 1;
+  lay.pp = 5;  // does not divide 48 layers
+  EXPECT_THROW(TrainingIterationTime(m, a100, lay, DgxA100Network()), InputError);
+}
+
+// ---------------------------------------------------------------- V2
+// Megatron-LM SC'21 Table 1 rows. Micro-batch sizes and virtual stages from
+// NVIDIA/Megatron-LM examples/sc21/run_table_1.sh (read 2026-11-25): 1.7B MBS 16, 7.5B MBS
+// 16, 39B MBS 4 (no interleaving), 145B MBS 2 with 5 layers per virtual stage (v = 80 / 8 /
+// 5 = 2), 530B MBS 1 with 1 layer per virtual stage (v = 105 / 35 = 3). Full (uniform)
+// recomputation, fp16, 2021 attention (no FlashAttention). The 1.7B and 7.5B rows ran
+// PyTorch DDP (overlapping all-reduce); the rest Megatron's local DDP, which all-reduces
+// after the backward (no overlap).
+struct V2Row {
+  const char* model;
+  int tp, pp;
+  int64_t gpus, global_batch, micro_batch;
+  int v;
+  bool overlap;
+  double published;
+  double documented_error;  // NAN: within the 10 % band
+};
+
+std::vector<V2Row> V2Rows() {
+  const double kIn = NAN;
+  // Every row misses the 10 % band on the high side; docs/validation.md (V2) explains why
+  // (the compute model's GEMM ceiling is 2024 cuBLAS on one micro-batch; 2021 Megatron-LM
+  // kernels reached 44-52 % of peak end to end). The documented errors are asserted so a
+  // change that moves them shows up here and in the doc together.
+  (void)kIn;
+  return {{"megatron-1.7b", 1, 1, 32, 512, 16, 1, true, 137, 0.406},
+          {"megatron-7.5b", 4, 1, 128, 512, 16, 1, true, 142, 0.265},
+          {"megatron-39.1b", 8, 2, 512, 1536, 4, 1, false, 138, 0.149},
+          {"megatron-145.6b", 8, 8, 1536, 2304, 2, 2, false, 148, 0.199},
+          {"megatron-529.6b", 8, 35, 2520, 2520, 1, 3, false, 163, 0.204}};
+}
+
+TrainingIteration V2Predict(const V2Row& r) {
+  TrainingLayout lay;
+  lay.tp = r.tp, lay.pp = r.pp, lay.dp = r.gpus / (r.tp * r.pp);
+  lay.virtual_stages = r.v;
+  lay.micro_batch = r.micro_batch, lay.global_batch = r.global_batch, lay.seq_len = 2048;
+  lay.recompute = Recompute::kFull;
+  lay.precision = Precision::kFp16;
+  lay.flash_attention = false;
+  lay.dp_overlap = r.overlap;
+  return TrainingIterationTime(Shipped().FindModel(r.model), Shipped().FindDevice("A100-SXM4-80GB"),
+                               lay, DgxA100Network());
+}
+
+TEST(TrainingValidationV2, MegatronTable1) {
+  std::printf("V2 Megatron-LM SC'21 Table 1, achieved TFLOP/s per GPU\n");
+  for (const auto& r : V2Rows()) {
+    const TrainingIteration it = V2Predict(r);
+    const double err = (it.tflops_per_gpu - r.published) / r.published;
+    std::printf(
+        "  %-16s m %3lld  t_mb %7.4f s  iter %7.3f s (compute %.3f tp %.3f bubble %.3f pp %.3f "
+        "dp %.3f/%.3f opt %.4f)  mem %.1f GB  published %5.0f  predicted %6.1f  error %+5.1f %%\n",
+        r.model, static_cast<long long>(it.microbatches), it.microbatch_s, it.iteration_s,
+        it.compute_s, it.tp_comm_s, it.bubble_s, it.pp_comm_s, it.dp_exposed_s, it.dp_comm_s,
+        it.optimizer_s, it.memory.total_bytes / 1e9, r.published, it.tflops_per_gpu, 100 * err);
+    if (std::isnan(r.documented_error)) {
+      EXPECT_LE(std::abs(err), 0.10) << r.model;
+    } else {
+      EXPECT_NEAR(err, r.documented_error, 0.015) << r.model;
+    }
+  }
+}
+
+TEST(TrainingValidationV2, Gpt3TimeToTrain) {
+  // SC'21 section 5.1: GPT-3 175B, 300B tokens, 1,024 A100s at 140 TFLOP/s -> ~34 days
+  // (8 T P / (n X)). Layout: TP 8, PP 8, DP 16, global batch 1536 (the paper's 175B batch),
+  // micro-batch 1, v = 2.
+  TrainingLayout lay;
+  lay.tp = 8, lay.pp = 8, lay.dp = 16, lay.virtual_stages = 2;
+  lay.micro_batch = 1, lay.global_batch = 1536, lay.seq_len = 2048;
+  lay.recompute = Recompute::kFull;
+  lay.precision = Precision::kFp16;
+  lay.flash_attention = false;
+  lay.dp_overlap = false;
+  const ModelCard& m = Shipped().FindModel("gpt3-175b");
+  const TrainingIteration it =
+      TrainingIterationTime(m, Shipped().FindDevice("A100-SXM4-80GB"), lay, DgxA100Network());
+  const double days = 300e9 / it.tokens_per_s / 86400;
+  std::printf("  GPT-3 175B on 1,024 A100: %.1f TFLOP/s per GPU, %.1f days (paper ~34)\n",
+              it.tflops_per_gpu, days);
+  // We predict 180 TFLOP/s per GPU where the paper assumes 140, so ~21 % fewer days: the
+  // same over-prediction as the V2 rows (documented, asserted within 1.5 points).
+  EXPECT_NEAR((days - 34) / 34, -0.207, 0.015);
+}
+
+}  // namespace
+}  // namespace fleetsim
