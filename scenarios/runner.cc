@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/serving/service_sim.h"
+#include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
 #include "scenarios/replica_binding.h"
 #include "sim/config/config_error.h"
@@ -149,6 +150,15 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     services.push_back(std::move(run));
   }
 
+  // Training jobs: whole iterations, many at once between checkpoints (training_job.h).
+  std::vector<std::unique_ptr<TrainingJobSim>> jobs;
+  for (const auto& spec : sc.training_jobs) {
+    jobs.push_back(std::make_unique<TrainingJobSim>(
+        sim, spec.name, spec.iteration, spec.layout.pp, spec.layout.Gpus(), spec.tokens,
+        spec.failures, sim.rng().Stream("training/" + spec.name + "/failures"), trace.get()));
+    jobs.back()->Start();
+  }
+
   // Time series: one row per interval, sampled after everything else at that instant.
   std::vector<std::string> columns;
   for (const auto& s : services) {
@@ -157,6 +167,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       columns.push_back(s.spec->name + "." + c);
     }
   }
+  for (const auto& j : sc.training_jobs) columns.push_back(j.name + ".tokens_trained");
   TimeSeriesWriter ts(opt.out_dir + "/timeseries.csv", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
@@ -176,6 +187,11 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         trace->Counter(s.counter_pid, "running", sim.Now(), static_cast<double>(s.sim->Running()));
         trace->Counter(s.counter_pid, "kv used fraction", sim.Now(), kv);
       }
+    }
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const auto& spec = sc.training_jobs[j];
+      row[k++] = static_cast<double>(jobs[j]->IterationsAt(sim.Now()) * spec.layout.global_batch *
+                                     spec.layout.seq_len);
     }
     ts.Row(sim.Now(), row);
     const SimTime next = sim.Now() + sc.outputs.timeseries_interval;
@@ -257,6 +273,66 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     svcs.push_back(j);
   }
   summary["services"] = svcs;
+  Json tjobs = Json::array();
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    jobs[k]->Finish(sim.Now());
+    const auto& spec = sc.training_jobs[k];
+    const auto& it = spec.iteration;
+    const auto& m = jobs[k]->metrics();
+    const auto& f = spec.failures;
+    const double gpus = static_cast<double>(spec.layout.Gpus());
+    const double ideal_s = static_cast<double>(m.iterations_target) * it.iteration_s;
+    const double rate = f.enabled ? f.gpu_failure_rate_per_s * gpus : 0;
+    const double expected = ExpectedGoodput(
+        rate, static_cast<double>(jobs[k]->iterations_per_checkpoint()) * it.iteration_s,
+        f.checkpoint_write_s, f.restart_s);
+    const double elapsed = m.finished ? m.finish_time_s : horizon_s;
+    Json j;
+    j["name"] = spec.name;
+    j["model"] = spec.model->name;
+    j["gpu"] = spec.gpu->name;
+    j["precision"] = std::string(PrecisionName(spec.layout.precision));
+    j["network"] = spec.network;
+    j["gpus"] = spec.layout.Gpus();
+    j["layout"] = {{"tensor_parallel", spec.layout.tp},
+                   {"pipeline_parallel", spec.layout.pp},
+                   {"data_parallel", spec.layout.dp},
+                   {"virtual_stages", spec.layout.virtual_stages},
+                   {"micro_batch", spec.layout.micro_batch},
+                   {"global_batch", spec.layout.global_batch},
+                   {"seq_len", spec.layout.seq_len},
+                   {"microbatches_per_pipeline", it.microbatches},
+                   {"zero_stage", spec.layout.zero_stage},
+                   {"recompute", std::string(RecomputeName(spec.layout.recompute))}};
+    j["iteration"] = {{"seconds", it.iteration_s},         {"compute_s", it.compute_s},
+                      {"tp_comm_s", it.tp_comm_s},         {"pipeline_bubble_s", it.bubble_s},
+                      {"pp_comm_exposed_s", it.pp_comm_s}, {"dp_comm_exposed_s", it.dp_exposed_s},
+                      {"dp_comm_total_s", it.dp_comm_s},   {"optimizer_s", it.optimizer_s}};
+    j["memory_per_gpu_bytes"] = it.memory.total_bytes;
+    j["memory_capacity_bytes"] = it.memory_capacity_bytes;
+    j["tflops_per_gpu"] = it.tflops_per_gpu;
+    j["mfu"] = it.mfu;
+    j["tokens_per_s"] = it.tokens_per_s;
+    j["tokens_target"] = spec.tokens;
+    j["time_to_train_no_failures_s"] = ideal_s;
+    j["goodput_expected"] = expected;
+    j["time_to_train_expected_s"] = expected > 0 ? ideal_s / expected : -1.0;
+    j["iterations_target"] = m.iterations_target;
+    j["iterations_done"] = m.iterations_done;
+    j["tokens_trained"] =
+        static_cast<double>(m.iterations_done * spec.layout.global_batch * spec.layout.seq_len);
+    j["finished"] = m.finished;
+    j["time_to_train_s"] = m.finished ? m.finish_time_s : -1.0;
+    j["failures"] = m.failures;
+    j["checkpoints"] = m.checkpoints;
+    j["lost_work_s"] = m.lost_work_s;
+    j["checkpoint_s"] = m.checkpoint_s;
+    j["restart_s"] = m.restart_s;
+    j["goodput_sampled"] =
+        elapsed > 0 ? static_cast<double>(m.iterations_done) * it.iteration_s / elapsed : 0.0;
+    tjobs.push_back(j);
+  }
+  summary["training_jobs"] = tjobs;
   {
     std::ofstream f(opt.out_dir + "/summary.json");
     f << summary.dump(2) << "\n";
@@ -284,6 +360,28 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
                                             static_cast<double>(m.overall.completed)
                                       : 0.0);
     out << buf;
+  }
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    const auto& spec = sc.training_jobs[k];
+    const auto& it = spec.iteration;
+    const auto& m = jobs[k]->metrics();
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "  training %s: %s on %lld x %s (TP%d PP%d DP%lld)\n    iteration %.2f s, "
+                  "%.1f TFLOP/s per GPU (MFU %.1f %%), %.3g tokens/s\n",
+                  spec.name.c_str(), spec.model->name.c_str(),
+                  static_cast<long long>(spec.layout.Gpus()), spec.gpu->name.c_str(),
+                  spec.layout.tp, spec.layout.pp, static_cast<long long>(spec.layout.dp),
+                  it.iteration_s, it.tflops_per_gpu, 100 * it.mfu, it.tokens_per_s);
+    out << line;
+    std::snprintf(
+        line, sizeof line, "    %lld / %lld iterations, %s; %lld failures, %.1f h of work lost\n",
+        static_cast<long long>(m.iterations_done), static_cast<long long>(m.iterations_target),
+        m.finished
+            ? ("finished at " + FormatDuration(Duration::FromSeconds(m.finish_time_s))).c_str()
+            : "not finished",
+        static_cast<long long>(m.failures), m.lost_work_s / 3600);
+    out << line;
   }
   if (stalled) out << "  STALLED:\n" << result.stall_report << "\n";
   char buf[160];

@@ -143,6 +143,95 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
   return s;
 }
 
+TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog) {
+  MapReader r(node);
+  TrainingJobSpec j;
+  j.name = r.Required("name").AsString();
+  auto model = r.Required("model");
+  j.model = catalog.TryFindModel(model.AsString());
+  if (!j.model) {
+    model.Fail("unknown model '" + model.AsString() + "' (see `fleetsim list models`)",
+               ClosestName(model.AsString(), catalog.ModelNames()).value_or(""));
+  }
+  auto gpu = r.Required("gpu");
+  j.gpu = catalog.TryFindDevice(gpu.AsString());
+  if (!j.gpu) {
+    gpu.Fail("unknown device '" + gpu.AsString() + "' (see `fleetsim list gpus`)",
+             ClosestName(gpu.AsString(), catalog.DeviceNames()).value_or(""));
+  }
+  TrainingLayout& lay = j.layout;
+  if (auto p = r.Optional("precision")) {
+    lay.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
+  }
+  if (!j.gpu->Peak(lay.precision)) {
+    gpu.Fail("'" + j.gpu->name + "' has no " + std::string(PrecisionName(lay.precision)) +
+             " datapath in the catalog");
+  }
+  if (auto n = r.Optional("network")) j.network = n->AsChoice({"dgx-a100", "dgx-h100"});
+  auto tokens = r.Required("tokens");
+  j.tokens = tokens.AsCount();
+  if (!(j.tokens > 0)) tokens.Fail("tokens must be greater than zero");
+  auto layout = r.Required("layout");
+  {
+    MapReader lr(layout);
+    auto pos_int = [](const ConfigNode& n, const char* what) {
+      const int64_t v = n.AsInt();
+      if (v < 1) n.Fail(std::string(what) + " must be at least 1");
+      return v;
+    };
+    if (auto n = lr.Optional("tensor_parallel"))
+      lay.tp = static_cast<int>(pos_int(*n, "tensor_parallel"));
+    if (auto n = lr.Optional("pipeline_parallel"))
+      lay.pp = static_cast<int>(pos_int(*n, "pipeline_parallel"));
+    if (auto n = lr.Optional("data_parallel")) lay.dp = pos_int(*n, "data_parallel");
+    if (auto n = lr.Optional("virtual_stages"))
+      lay.virtual_stages = static_cast<int>(pos_int(*n, "virtual_stages"));
+    lay.micro_batch = pos_int(lr.Required("micro_batch"), "micro_batch");
+    lay.global_batch = pos_int(lr.Required("global_batch"), "global_batch");
+    if (auto n = lr.Optional("seq_len")) lay.seq_len = pos_int(*n, "seq_len");
+    if (auto n = lr.Optional("zero_stage")) {
+      lay.zero_stage = static_cast<int>(n->AsInt());
+      if (lay.zero_stage < 0 || lay.zero_stage > 3) n->Fail("zero_stage must be 0, 1, 2 or 3");
+    }
+    if (auto n = lr.Optional("recompute")) {
+      const std::string rc = n->AsChoice({"none", "selective", "full"});
+      lay.recompute = rc == "none"        ? Recompute::kNone
+                      : rc == "selective" ? Recompute::kSelective
+                                          : Recompute::kFull;
+    }
+    if (auto n = lr.Optional("flash_attention")) lay.flash_attention = n->AsBool();
+    if (auto n = lr.Optional("sequence_parallel")) lay.sequence_parallel = n->AsBool();
+    if (auto n = lr.Optional("dp_overlap")) lay.dp_overlap = n->AsBool();
+    lr.Finish();
+  }
+  if (auto fnode = r.Optional("failures")) {
+    MapReader fr(*fnode);
+    TrainingFailures& f = j.failures;
+    f.enabled = true;
+    if (auto n = fr.Optional("gpu_failure_rate")) {
+      f.gpu_failure_rate_per_s = n->AsQuantity(dim::kPerSecond);
+      if (!(f.gpu_failure_rate_per_s >= 0)) n->Fail("gpu_failure_rate must not be negative");
+    }
+    auto dur = [](const ConfigNode& n) {
+      const double s = n.AsDuration().seconds();
+      if (s < 0) n.Fail("durations must not be negative");
+      return s;
+    };
+    if (auto n = fr.Optional("checkpoint_interval")) f.checkpoint_interval_s = dur(*n);
+    if (auto n = fr.Optional("checkpoint_write")) f.checkpoint_write_s = dur(*n);
+    if (auto n = fr.Optional("restart")) f.restart_s = dur(*n);
+    fr.Finish();
+  }
+  r.Finish();
+  const TrainingNetwork net = j.network == "dgx-h100" ? DgxH100Network() : DgxA100Network();
+  try {
+    j.iteration = TrainingIterationTime(*j.model, *j.gpu, lay, net);
+  } catch (const InputError& e) {
+    layout.Fail(e.what());
+  }
+  return j;
+}
+
 }  // namespace
 
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
@@ -192,8 +281,16 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       }
     }
   }
-  if (sc.services.empty()) {
-    root.Fail("nothing to simulate: give at least one entry under 'services'");
+  if (auto jobs = r.Optional("training_jobs")) {
+    for (const auto& j : jobs->Items()) {
+      sc.training_jobs.push_back(ReadTrainingJob(j, sc.catalog));
+      if (!names.insert(sc.training_jobs.back().name).second) {
+        j.Fail("name '" + sc.training_jobs.back().name + "' is used twice");
+      }
+    }
+  }
+  if (sc.services.empty() && sc.training_jobs.empty()) {
+    root.Fail("nothing to simulate: give at least one entry under 'services' or 'training_jobs'");
   }
   r.Finish();
   return sc;

@@ -8,6 +8,7 @@
 //   catalog: [my_gpus.yaml]            # extra catalog files, relative to this file
 //   outputs: {timeseries_interval: "1 min", trace: true, max_trace_events: 2000000}
 //   services: [...]                     # inference services (docs/scenarios.md)
+//   training_jobs: [...]                # training jobs (docs/training.md)
 //
 // `--set key.path=value` overrides are applied on the parsed tree before reading, so they
 // are checked exactly like the file's own values.
@@ -21,6 +22,8 @@
 #include "models/catalog/catalog.h"
 #include "models/precision.h"
 #include "models/serving/service_config.h"
+#include "models/training/training_job.h"
+#include "models/training/training_model.h"
 #include "sim/config/config.h"
 #include "sim/time.h"
 
@@ -40,6 +43,19 @@ struct ServiceSpec {
   std::optional<ConfigNode> demand;  // read at run start: streams draw from the run's seed
 };
 
+// A training job (docs/training.md): its layout is timed and memory-checked at load time,
+// so a layout that does not fit is an error with the file position.
+struct TrainingJobSpec {
+  std::string name;
+  const ModelCard* model = nullptr;
+  const DeviceSpec* gpu = nullptr;
+  std::string network = "dgx-a100";  // dgx-a100 | dgx-h100 (training_model.h presets)
+  TrainingLayout layout;
+  double tokens = 0;  // to train on
+  TrainingFailures failures;
+  TrainingIteration iteration;  // computed at load
+};
+
 struct OutputSpec {
   Duration timeseries_interval = Duration::Seconds(60);
   bool trace = true;
@@ -55,6 +71,7 @@ struct Scenario {
   OutputSpec outputs;
   Catalog catalog;
   std::vector<ServiceSpec> services;
+  std::vector<TrainingJobSpec> training_jobs;
   std::shared_ptr<const ConfigDocument> document;  // keeps the nodes above alive
 };
 

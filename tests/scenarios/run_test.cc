@@ -23,6 +23,38 @@ std::string Scenario(const char* name) {
   return std::string(FLEETSIM_SOURCE_DIR) + "/scenarios/" + name;
 }
 
+TEST(RunTest, ShippedTrainingScenariosRun) {
+  // GPT-3 175B on 1,024 A100: no failures, finishes within the 40 simulated days; the
+  // iteration breakdown adds up to the iteration time.
+  const std::string out = ::testing::TempDir() + "/run_gpt3";
+  auto r = RunCli("run " + ShellQuote(Scenario("gpt3-175b-a100.yaml")) + " --quiet -o " +
+                  ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto job = nlohmann::json::parse(Read(out + "/summary.json"))["training_jobs"][0];
+  EXPECT_EQ(job["gpus"].get<int>(), 1024);
+  EXPECT_TRUE(job["finished"].get<bool>());
+  EXPECT_EQ(job["failures"].get<int>(), 0);
+  const auto& it = job["iteration"];
+  EXPECT_NEAR(it["compute_s"].get<double>() + it["tp_comm_s"].get<double>() +
+                  it["pipeline_bubble_s"].get<double>() + it["pp_comm_exposed_s"].get<double>() +
+                  it["dp_comm_exposed_s"].get<double>() + it["optimizer_s"].get<double>(),
+              it["seconds"].get<double>(), 1e-6);
+  EXPECT_NEAR(job["time_to_train_s"].get<double>(),
+              job["time_to_train_no_failures_s"].get<double>(), 1.0);
+  // Llama 3 405B on 16,384 H100 at Llama 3's failure rate (one job failure every ~3.1 h):
+  // hundreds of failures, sampled goodput near the first-order expectation (~0.91).
+  const std::string out2 = ::testing::TempDir() + "/run_llama3";
+  r = RunCli("run " + ShellQuote(Scenario("llama3-405b-h100.yaml")) + " --quiet -o " +
+             ShellQuote(out2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  job = nlohmann::json::parse(Read(out2 + "/summary.json"))["training_jobs"][0];
+  EXPECT_GT(job["failures"].get<int>(), 100);
+  EXPECT_GT(job["lost_work_s"].get<double>(), 0);
+  EXPECT_NEAR(job["goodput_sampled"].get<double>(), job["goodput_expected"].get<double>(), 0.02);
+  const auto trace = nlohmann::json::parse(Read(out2 + "/trace.json"));
+  EXPECT_TRUE(trace.contains("traceEvents"));
+}
+
 TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
   const std::string out = ::testing::TempDir() + "/run_chat";
   const auto r = RunCli("run " + ShellQuote(Scenario("chatbot-launch.yaml")) +

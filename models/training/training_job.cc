@@ -1,0 +1,149 @@
+#include "models/training/training_job.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/config/config_error.h"
+
+namespace fleetsim {
+
+double ExpectedGoodput(double rate, double tau, double delta, double restart) {
+  const double cycle = tau > 0 ? tau + delta : 0;
+  const double write_share = tau > 0 ? tau / (tau + delta) : 1.0;
+  // Without checkpoints a failure costs everything done so far; the first-order formula
+  // does not apply, and is reported as the restart-only share.
+  const double lost_per_failure = restart + cycle / 2;
+  return std::max(0.0, write_share * (1 - rate * lost_per_failure));
+}
+
+TrainingJobSim::TrainingJobSim(Simulator& sim, std::string name, const TrainingIteration& it,
+                               int pp, int64_t gpus, double tokens, const TrainingFailures& f,
+                               Rng failure_rng, TraceWriter* trace)
+    : sim_(sim),
+      name_(std::move(name)),
+      iter_s_(it.iteration_s),
+      f_(f),
+      job_rate_(f.enabled ? f.gpu_failure_rate_per_s * static_cast<double>(gpus) : 0),
+      rng_(failure_rng),
+      trace_(trace) {
+  if (!(iter_s_ > 0)) throw InputError("training job '" + name_ + "': iteration time must be > 0");
+  const double per_iter_tokens = it.tokens_per_s * iter_s_;
+  m_.iterations_target = static_cast<int64_t>(std::ceil(tokens / per_iter_tokens));
+  if (f_.checkpoint_interval_s > 0) {
+    per_checkpoint_ = std::max<int64_t>(1, std::llround(f_.checkpoint_interval_s / iter_s_));
+  }
+  if (trace_) {
+    for (int i = 0; i < pp; ++i) {
+      tracks_.push_back(trace_->AddTrack("training " + name_, "stage " + std::to_string(i)));
+    }
+  }
+}
+
+void TrainingJobSim::Start() {
+  uncommitted_since_ = sim_.Now();
+  DrawNextFailure();
+  StartSegment();
+}
+
+void TrainingJobSim::DrawNextFailure() {
+  next_failure_ = job_rate_ > 0 ? sim_.Now() + Duration::FromSeconds(rng_.Exponential(job_rate_))
+                                : SimTime::Max();
+}
+
+void TrainingJobSim::Slice(const char* name, SimTime start, SimTime end, int64_t iterations) {
+  if (!trace_ || end <= start) return;
+  const std::string args = JsonNumber("iterations", static_cast<double>(iterations));
+  for (const auto& t : tracks_) trace_->Slice(t, name, start, end - start, "training", args);
+}
+
+void TrainingJobSim::StartSegment() {
+  state_ = State::kTraining;
+  phase_start_ = sim_.Now();
+  const int64_t remaining = m_.iterations_target - m_.iterations_done;
+  int64_t k = remaining;
+  if (per_checkpoint_ > 0) {
+    const int64_t since = m_.iterations_done - committed_;
+    k = std::min(remaining, per_checkpoint_ - since);
+  }
+  segment_iters_ = k;
+  const SimTime end = phase_start_ + Duration::FromSeconds(static_cast<double>(k) * iter_s_);
+  if (next_failure_ < end) {
+    pending_ = sim_.At(next_failure_, [this] { OnFailure(); });
+  } else {
+    pending_ = sim_.At(end, [this] { OnSegmentEnd(); });
+  }
+}
+
+int64_t TrainingJobSim::IterationsAt(SimTime now) const {
+  if (state_ != State::kTraining) return m_.iterations_done;
+  const double run = (now - phase_start_).seconds();
+  const int64_t k = std::min(segment_iters_, static_cast<int64_t>(std::floor(run / iter_s_)));
+  return m_.iterations_done + std::max<int64_t>(0, k);
+}
+
+void TrainingJobSim::OnSegmentEnd() {
+  m_.iterations_done += segment_iters_;
+  Slice("train", phase_start_, sim_.Now(), segment_iters_);
+  if (m_.iterations_done >= m_.iterations_target) {
+    state_ = State::kDone;
+    m_.finished = true;
+    m_.finish_time_s = sim_.Now().seconds();
+    return;
+  }
+  // The segment ended at a checkpoint boundary: write it.
+  state_ = State::kCheckpointing;
+  phase_start_ = sim_.Now();
+  const SimTime end = phase_start_ + Duration::FromSeconds(f_.checkpoint_write_s);
+  if (next_failure_ < end) {
+    pending_ = sim_.At(next_failure_, [this] { OnFailure(); });
+  } else {
+    pending_ = sim_.At(end, [this] { OnCheckpointEnd(); });
+  }
+}
+
+void TrainingJobSim::OnCheckpointEnd() {
+  m_.checkpoints++;
+  m_.checkpoint_s += (sim_.Now() - phase_start_).seconds();
+  Slice("checkpoint", phase_start_, sim_.Now(), 0);
+  committed_ = m_.iterations_done;
+  uncommitted_since_ = sim_.Now();
+  StartSegment();
+}
+
+void TrainingJobSim::OnFailure() {
+  m_.failures++;
+  const int64_t partial = IterationsAt(sim_.Now()) - m_.iterations_done;
+  Slice(state_ == State::kTraining ? "train (lost)" : "checkpoint (lost)", phase_start_, sim_.Now(),
+        partial);
+  // Everything since the last completed checkpoint is gone: training and a half-written
+  // checkpoint alike.
+  m_.lost_work_s += (sim_.Now() - uncommitted_since_).seconds();
+  m_.iterations_done = committed_;
+  state_ = State::kRestarting;
+  phase_start_ = sim_.Now();
+  pending_ = sim_.After(Duration::FromSeconds(f_.restart_s), [this] { OnRestartEnd(); });
+}
+
+void TrainingJobSim::OnRestartEnd() {
+  m_.restart_s += (sim_.Now() - phase_start_).seconds();
+  Slice("restart", phase_start_, sim_.Now(), 0);
+  uncommitted_since_ = sim_.Now();
+  DrawNextFailure();
+  StartSegment();
+}
+
+void TrainingJobSim::Finish(SimTime horizon) {
+  if (state_ == State::kTraining) {
+    const int64_t done = IterationsAt(horizon) - m_.iterations_done;
+    Slice("train", phase_start_, horizon, done);
+    m_.iterations_done += done;
+    segment_iters_ -= done;
+    phase_start_ = horizon;
+  } else if (state_ == State::kCheckpointing) {
+    m_.checkpoint_s += (horizon - phase_start_).seconds();
+  } else if (state_ == State::kRestarting) {
+    m_.restart_s += (horizon - phase_start_).seconds();
+  }
+}
+
+}  // namespace fleetsim

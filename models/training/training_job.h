@@ -1,0 +1,106 @@
+// A training job in the simulator: whole iterations of a fixed time (training_model.h),
+// advanced many at once between checkpoints, interrupted by sampled failures that throw
+// away the work since the last checkpoint and cost a restart.
+//
+// Failure process (docs/training.md): job-level failures arrive as a Poisson process of
+// rate gpu_failure_rate x GPUs (memoryless; every GPU failure stops the whole synchronous
+// job), drawn from the kernel's named RNG stream "training/<job>/failures". A failure
+// loses the work since the last completed checkpoint (including a checkpoint being
+// written), then the job restarts (restart_s, during which nothing fails: the next failure
+// is drawn from the restart's end) and resumes from that checkpoint. Checkpoints are taken
+// every round(checkpoint_interval / iteration) iterations and stall training for
+// checkpoint_write_s (synchronous writes).
+//
+// Expected-value goodput (first order in the failure rate, Young 1974 / Daly 2006):
+//   goodput = tau / (tau + delta) x (1 - Lambda x (R + (tau + delta) / 2))
+// with tau the useful time between checkpoints, delta the write time, R the restart time and
+// Lambda the job's failure rate: a failure lands on average halfway through a cycle. Valid
+// while Lambda (tau + delta + R) << 1; reported next to the sampled goodput.
+//
+// Units: seconds. Preconditions: iteration_s > 0, tokens_per_iteration > 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/training/training_model.h"
+#include "sim/rng.h"
+#include "sim/simulator.h"
+#include "sim/trace/trace_writer.h"
+
+namespace fleetsim {
+
+// Llama 3 (Dubey et al. 2024, section 3.3.4): 419 unexpected interruptions in 54 days on
+// 16,384 H100s: 419 / (54 x 86,400 s x 16,384) per GPU-second (one per GPU every ~5.8 years).
+inline constexpr double kLlama3GpuFailuresPerSecond = 419.0 / (54.0 * 86400.0 * 16384.0);
+
+struct TrainingFailures {
+  bool enabled = false;
+  double gpu_failure_rate_per_s = kLlama3GpuFailuresPerSecond;
+  double checkpoint_interval_s = 0;  // 0: no checkpoints (a failure restarts from scratch)
+  double checkpoint_write_s = 0;
+  double restart_s = 0;
+};
+
+// Expected goodput of the formula above (1 without failures).
+double ExpectedGoodput(double job_failure_rate_per_s, double checkpoint_interval_s,
+                       double checkpoint_write_s, double restart_s);
+
+struct TrainingJobMetrics {
+  int64_t iterations_done = 0;  // progress (committed or not) at the last update
+  int64_t iterations_target = 0;
+  int64_t failures = 0;
+  int64_t checkpoints = 0;
+  double lost_work_s = 0;   // training and checkpoint time thrown away by failures
+  double checkpoint_s = 0;  // time spent writing checkpoints
+  double restart_s = 0;     // time spent restarting
+  bool finished = false;
+  double finish_time_s = 0;
+};
+
+class TrainingJobSim {
+ public:
+  // `trace` may be null. Tracks: one per pipeline stage ("training <name>", "stage i").
+  TrainingJobSim(Simulator& sim, std::string name, const TrainingIteration& it, int pp,
+                 int64_t gpus, double tokens, const TrainingFailures& failures, Rng failure_rng,
+                 TraceWriter* trace);
+  void Start();
+  // Progress at `now` (iterations of the running segment completed so far included), for
+  // time series and the final summary.
+  int64_t IterationsAt(SimTime now) const;
+  // Closes the metrics at the horizon: counts the running segment's completed iterations.
+  void Finish(SimTime horizon);
+  const TrainingJobMetrics& metrics() const { return m_; }
+  int64_t iterations_per_checkpoint() const { return per_checkpoint_; }
+
+ private:
+  enum class State { kTraining, kCheckpointing, kRestarting, kDone };
+  void StartSegment();
+  void OnSegmentEnd();
+  void OnCheckpointEnd();
+  void OnFailure();
+  void OnRestartEnd();
+  void Slice(const char* name, SimTime start, SimTime end, int64_t iterations);
+  void DrawNextFailure();
+
+  Simulator& sim_;
+  std::string name_;
+  double iter_s_;
+  TrainingFailures f_;
+  double job_rate_;
+  Rng rng_;
+  TraceWriter* trace_;
+  std::vector<TraceWriter::Track> tracks_;
+  TrainingJobMetrics m_;
+  int64_t per_checkpoint_ = 0;  // 0: never
+  int64_t committed_ = 0;       // iterations in the last checkpoint
+  State state_ = State::kTraining;
+  SimTime phase_start_;  // start of the current segment / checkpoint / restart
+  int64_t segment_iters_ = 0;
+  SimTime uncommitted_since_;  // wall time since which work is not in a checkpoint
+  SimTime next_failure_ = SimTime::Max();
+  EventId pending_;
+};
+
+}  // namespace fleetsim
