@@ -283,9 +283,12 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     const double gpus = static_cast<double>(spec.layout.Gpus());
     const double ideal_s = static_cast<double>(m.iterations_target) * it.iteration_s;
     const double rate = f.enabled ? f.gpu_failure_rate_per_s * gpus : 0;
-    const double expected = ExpectedGoodput(
-        rate, static_cast<double>(jobs[k]->iterations_per_checkpoint()) * it.iteration_s,
-        f.checkpoint_write_s, f.restart_s);
+    // Without checkpoints the whole job is one cycle (training_job.h).
+    const int64_t per_ckpt = jobs[k]->iterations_per_checkpoint();
+    const double expected =
+        per_ckpt > 0 ? ExpectedGoodput(rate, static_cast<double>(per_ckpt) * it.iteration_s,
+                                       f.checkpoint_write_s, f.restart_s)
+                     : ExpectedGoodput(rate, ideal_s, 0, f.restart_s);
     const double elapsed = m.finished ? m.finish_time_s : horizon_s;
     Json j;
     j["name"] = spec.name;

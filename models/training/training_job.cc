@@ -8,12 +8,11 @@
 namespace fleetsim {
 
 double ExpectedGoodput(double rate, double tau, double delta, double restart) {
-  const double cycle = tau > 0 ? tau + delta : 0;
-  const double write_share = tau > 0 ? tau / (tau + delta) : 1.0;
-  // Without checkpoints a failure costs everything done so far; the first-order formula
-  // does not apply, and is reported as the restart-only share.
-  const double lost_per_failure = restart + cycle / 2;
-  return std::max(0.0, write_share * (1 - rate * lost_per_failure));
+  if (!(tau > 0)) return 0;
+  if (!(rate > 0)) return tau / (tau + delta);
+  // expm1 keeps precision when Lambda (tau + delta) is small.
+  const double cycle = (1 / rate + restart) * std::expm1(rate * (tau + delta));
+  return tau / cycle;
 }
 
 TrainingJobSim::TrainingJobSim(Simulator& sim, std::string name, const TrainingIteration& it,

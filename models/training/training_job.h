@@ -11,11 +11,14 @@
 // every round(checkpoint_interval / iteration) iterations and stall training for
 // checkpoint_write_s (synchronous writes).
 //
-// Expected-value goodput (first order in the failure rate, Young 1974 / Daly 2006):
-//   goodput = tau / (tau + delta) x (1 - Lambda x (R + (tau + delta) / 2))
-// with tau the useful time between checkpoints, delta the write time, R the restart time and
-// Lambda the job's failure rate: a failure lands on average halfway through a cycle. Valid
-// while Lambda (tau + delta + R) << 1; reported next to the sampled goodput.
+// Expected-value goodput (exact for this process; Daly 2006, eq. 10 with constant restart):
+// a cycle of tau useful seconds plus a delta write succeeds once no failure falls in it; each
+// failure costs the time since the cycle began plus R, so the expected wall time per cycle is
+//   E[cycle] = (1 / Lambda + R) (exp(Lambda (tau + delta)) - 1),  goodput = tau / E[cycle]
+// with Lambda the job's failure rate. To first order in Lambda this is
+//   tau / (tau + delta) x (1 - Lambda x (R + (tau + delta) / 2))   (Young 1974):
+// a failure lands on average halfway through a cycle. Without checkpoints the whole job is
+// one cycle (tau = its failure-free time), which is why long jobs need them.
 //
 // Units: seconds. Preconditions: iteration_s > 0, tokens_per_iteration > 0.
 #pragma once
@@ -43,9 +46,9 @@ struct TrainingFailures {
   double restart_s = 0;
 };
 
-// Expected goodput of the formula above (1 without failures).
-double ExpectedGoodput(double job_failure_rate_per_s, double checkpoint_interval_s,
-                       double checkpoint_write_s, double restart_s);
+// Expected goodput of the formula above; tau / (tau + delta) without failures. tau > 0.
+double ExpectedGoodput(double job_failure_rate_per_s, double tau_s, double delta_s,
+                       double restart_s);
 
 struct TrainingJobMetrics {
   int64_t iterations_done = 0;  // progress (committed or not) at the last update
