@@ -84,6 +84,7 @@ ClusterState::ClusterState(const ClusterSpec& spec) : spec_(spec) {
   rack_first_node_.push_back(node);
   pod_first_rack_.push_back(rack);
   gpus_.assign(gpu, GpuState{});
+  total_free_ = gpu;
 }
 
 namespace {
@@ -338,6 +339,7 @@ void ClusterState::SetFreeWhole(int32_t g, bool was_free) {
   rack_free_[node_rack_[n]] += delta;
   pod_free_[node_pod(n)] += delta;
   idx.free += delta;
+  total_free_ += delta;
   const uint64_t bit = uint64_t{1} << (i % 64);
   if (now_free) {
     idx.free_ge[before][i / 64] |= bit;  // now has >= before + 1
@@ -349,12 +351,14 @@ void ClusterState::SetFreeWhole(int32_t g, bool was_free) {
 void ClusterState::UpdateShareable(int32_t n) {
   int32_t count = 0;
   for (int32_t g = node_first_gpu_[n]; g < node_first_gpu_[n + 1]; ++g) count += gpu_shareable(g);
+  PoolIndex& idx = pools_[node_pool_[n]];
+  idx.shareable_gpus += count - node_shareable_[n];
+  total_shareable_ += count - node_shareable_[n];
   if ((count > 0) == (node_shareable_[n] > 0)) {
     node_shareable_[n] = count;
     return;
   }
   node_shareable_[n] = count;
-  PoolIndex& idx = pools_[node_pool_[n]];
   const int32_t i = n - idx.first_node;
   const uint64_t bit = uint64_t{1} << (i % 64);
   if (count > 0) {

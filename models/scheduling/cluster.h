@@ -85,6 +85,10 @@ class ClusterState {
   // Geometry. Racks and pods have global indices; each belongs to one pool.
   int32_t pool_gpus(int32_t p) const { return pools_[p].gpus; }
   int32_t pool_free(int32_t p) const { return pools_[p].free; }
+  // GPUs of pool p with room for fractional shards (partly used, not reserved).
+  int32_t pool_shareable(int32_t p) const { return pools_[p].shareable_gpus; }
+  int32_t total_free() const { return total_free_; }
+  int32_t total_shareable() const { return total_shareable_; }
   int32_t pool_first_node(int32_t p) const { return pools_[p].first_node; }
   int32_t pool_num_nodes(int32_t p) const { return spec_.pools[p].nodes; }
   int32_t pool_first_rack(int32_t p) const { return pools_[p].first_rack; }
@@ -166,7 +170,7 @@ class ClusterState {
  private:
   struct PoolIndex {
     int32_t first_node = 0, first_rack = 0, racks = 0, first_pod = 0, pods = 0;
-    int32_t gpus = 0, free = 0;
+    int32_t gpus = 0, free = 0, shareable_gpus = 0;
     size_t words = 0;
     // free_ge[c - 1]: bit i set when node first_node + i has >= c free GPUs.
     std::vector<std::vector<uint64_t>> free_ge;
@@ -188,6 +192,7 @@ class ClusterState {
   std::vector<int32_t> node_pool_, node_rack_, node_first_gpu_, node_free_, node_shareable_;
   std::vector<int32_t> rack_first_node_, rack_pod_, rack_free_;
   std::vector<int32_t> pod_first_rack_, pod_free_;
+  int32_t total_free_ = 0, total_shareable_ = 0;
   uint64_t release_epoch_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "models/scheduling/scheduler_sim.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -42,6 +43,8 @@ SchedulingSim::SchedulingSim(Simulator& sim, const ClusterSpec& cluster, const J
     speed_.push_back(std::move(speeds));
     class_mask_.push_back(mask);
   }
+  const LocalitySpeed& f = cluster_.spec().locality;
+  max_locality_ = std::max({1.0, f.rack, f.pod, f.cluster});
   for (const auto& d : job_set_.device_names) {
     uint64_t mask = 0;
     for (int32_t p = 0; p < np; ++p) {
@@ -57,9 +60,9 @@ void SchedulingSim::Start() {
     sim_.Schedule(AtSeconds(next_->arrival_s), this, Tag(0, kArrival));
   }
   sim_.AddPendingWorkCheck([this]() -> std::string {
-    if (waiting_.empty()) return "";
-    const Job& j = jobs_[waiting_.begin()->job];
-    return std::to_string(waiting_.size()) + " jobs wait for GPUs that never free up (first: '" +
+    if (queue_live_ == 0) return "";
+    const Job& j = jobs_[queue_[queue_head_].job];
+    return std::to_string(queue_live_) + " jobs wait for GPUs that never free up (first: '" +
            j.spec.id + "', " + std::to_string(j.spec.gpus) + " GPUs)";
   });
 }
@@ -272,10 +275,38 @@ void SchedulingSim::RequestPass() {
 // ---- the scheduling pass ----
 
 void SchedulingSim::Enqueue(Job& j) {
-  Internal& in = internal_[j.index];
-  in.wait_key = policy_.order->Key(j, *this);
-  in.fail_epoch = ~uint64_t{0};
-  waiting_.insert({in.wait_key, j.index});
+  // Inserting shifts the vector a pass is walking: requeues during a pass wait for its end
+  // (and the pass they request).
+  if (in_pass_) {
+    deferred_.push_back(j.index);
+  } else {
+    Insert(j);
+  }
+}
+
+void SchedulingSim::Insert(const Job& j) {
+  QueueEntry e;
+  e.key = policy_.order->Key(j, *this);
+  e.job = j.index;
+  e.need = j.spec.share == 100 ? j.spec.gpus : 0;
+  e.pool_mask = j.pool_mask;
+  e.fail_epoch = ~uint64_t{0};
+  e.job_class = j.spec.job_class;
+  e.restart_s = RestartCost(j);
+  e.est_left_s = j.estimated_remaining_s();
+  e.alive = true;
+  queue_.insert(
+      std::upper_bound(queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_), queue_.end(), e),
+      e);
+  ++queue_live_;
+  if (e.need == 0) ++waiting_fractional_;
+}
+
+void SchedulingSim::Kill(size_t i) {
+  queue_[i].alive = false;
+  --queue_live_;
+  if (queue_[i].need == 0) --waiting_fractional_;
+  while (queue_head_ < queue_.size() && !queue_[queue_head_].alive) ++queue_head_;
 }
 
 void SchedulingSim::Pass() {
@@ -286,18 +317,23 @@ void SchedulingSim::Pass() {
   bool blocked = false;
   EasyShadow easy;
   std::vector<int32_t> victims, gpus;
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
+  in_pass_ = true;
+  for (size_t i = queue_head_; i < queue_.size(); ++i) {
+    QueueEntry& e = queue_[i];
+    if (!e.alive) continue;
     if (blocked && mode == Backfill::kStrict) break;
-    Job& j = jobs_[it->job];
-    if (TryStart(j, blocked && mode == Backfill::kEasy ? &easy : nullptr)) {
-      it = waiting_.erase(it);
+    // Without free room only evictions could start a job.
+    if (!preempt && !AnyRoom()) break;
+    Job& j = jobs_[e.job];
+    if (TryStart(e, j, blocked && mode == Backfill::kEasy ? &easy : nullptr)) {
+      Kill(i);
       continue;
     }
     // The jobs ahead of any blocked one, and with greedy every job, may evict others.
     if (preempt && (!blocked || mode == Backfill::kGreedy)) {
       int32_t pool = -1;
       if (TryPreempt(j, &victims, &gpus, &pool)) {
-        it = waiting_.erase(it);
+        Kill(i);
         CommitPreemption(j, victims, gpus, pool);
         continue;
       }
@@ -306,28 +342,54 @@ void SchedulingSim::Pass() {
       blocked = true;
       if (mode == Backfill::kEasy) ComputeShadow(j, &easy);
     }
-    ++it;
+  }
+  in_pass_ = false;
+  for (int32_t d : deferred_) Insert(jobs_[d]);
+  deferred_.clear();
+  // Drop the tombstones once they outnumber the waiting jobs (amortised O(1) per job).
+  if (queue_.size() - queue_live_ > queue_live_ + 64) {
+    queue_.erase(
+        std::remove_if(queue_.begin(), queue_.end(), [](const QueueEntry& q) { return !q.alive; }),
+        queue_.end());
+    queue_head_ = 0;
   }
 }
 
-bool SchedulingSim::TryStart(Job& j, EasyShadow* easy) {
-  Internal& in = internal_[j.index];
+bool SchedulingSim::TryStart(QueueEntry& e, Job& j, EasyShadow* easy) {
   const uint64_t epoch = cluster_.release_epoch();
-  if (in.fail_epoch == epoch) return false;
-  if (j.spec.share == 100) {
-    bool room = false;
-    for (int32_t p = 0; p < cluster_.num_pools() && !room; ++p) {
-      room = (j.pool_mask >> p & 1) && cluster_.pool_free(p) >= j.spec.gpus;
+  if (e.fail_epoch == epoch) return false;
+  // Room anywhere it may run? (Necessary, not sufficient: fragmentation, memory.)
+  bool room = false;
+  for (uint64_t m = e.pool_mask; m && !room; m &= m - 1) {
+    const int32_t p = std::countr_zero(m);
+    room = e.need > 0 ? cluster_.pool_free(p) >= e.need
+                      : cluster_.pool_free(p) > 0 || cluster_.pool_shareable(p) > 0;
+  }
+  if (!room) {
+    e.fail_epoch = epoch;
+    return false;
+  }
+  // EASY: a job that would still run at the reservation time even at its fastest in the
+  // reserved pool, and needs more GPUs than the blocked job leaves spare, may not use that
+  // pool; it may still backfill into another pool with room.
+  const uint64_t mask = e.pool_mask;  // the entry's copy: the job itself is not touched yet
+  bool restricted = false;
+  if (easy && easy->pool >= 0 && (mask >> easy->pool & 1) && e.need > easy->extra &&
+      now_s() + e.restart_s + e.est_left_s / (speed_[e.job_class][easy->pool] * max_locality_) >
+          easy->time_s) {
+    bool elsewhere = false;
+    for (uint64_t m = mask & ~(uint64_t{1} << easy->pool); m && !elsewhere; m &= m - 1) {
+      elsewhere = cluster_.pool_free(std::countr_zero(m)) >= e.need;
     }
-    if (!room) {
-      in.fail_epoch = epoch;
-      return false;
-    }
+    if (!elsewhere) return false;
+    j.pool_mask = mask & ~(uint64_t{1} << easy->pool);
+    restricted = true;
   }
   scratch_gpus_.clear();
   const int32_t pool = policy_.placement->Place(j, *this, &scratch_gpus_);
+  j.pool_mask = mask;
   if (pool < 0) {
-    in.fail_epoch = epoch;
+    if (!restricted) e.fail_epoch = epoch;
     return false;
   }
   CheckPlacement(j, pool, scratch_gpus_);

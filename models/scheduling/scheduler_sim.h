@@ -115,10 +115,27 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   static uint64_t Tag(int32_t job, EventType type) {
     return static_cast<uint64_t>(job) << 3 | type;
   }
-  struct WaitEntry {
+  // One waiting job. The queue is a vector sorted by (key, job) with tombstones: a pass
+  // walks contiguous memory and rejects most jobs from the entry alone, without touching
+  // the job (at 100,000 jobs the queue can hold thousands, and every release rescans it).
+  struct QueueEntry {
     QueueKey key;
     int32_t job;
-    bool operator<(const WaitEntry& o) const {
+    int32_t need;  // whole GPUs; 0 for a fractional shard
+    uint64_t pool_mask;
+    uint64_t fail_epoch;  // placement failed at this release epoch
+    int32_t job_class;
+    double restart_s;   // restart cost at its next start
+    double est_left_s;  // estimated remaining work (fixed while waiting)
+    bool alive;
+    bool operator<(const QueueEntry& o) const {
+      return key < o.key || (key == o.key && job < o.job);
+    }
+  };
+  struct VictimEntry {
+    QueueKey key;
+    int32_t job;
+    bool operator<(const VictimEntry& o) const {
       return key < o.key || (key == o.key && job < o.job);
     }
   };
@@ -130,11 +147,10 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
     }
   };
   struct Internal {
-    QueueKey wait_key, victim_key;
+    QueueKey victim_key;
     int64_t est_end_ns = 0;
     bool in_victims = false, in_ends = false;
     EventId finish_event, key_event;
-    uint64_t fail_epoch = ~uint64_t{0};
     double work_at_start = 0;  // work done when the current segment began
     SimTime checkpoint_end;
     // Preempting job waiting for its reserved GPUs.
@@ -146,7 +162,7 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
 
   // SchedulerContext
   const Job& job(int32_t index) const override { return jobs_[index]; }
-  int64_t waiting_jobs() const override { return static_cast<int64_t>(waiting_.size()); }
+  int64_t waiting_jobs() const override { return static_cast<int64_t>(queue_live_); }
   const QueueOrder& order() const override { return *policy_.order; }
   double SpeedOn(const Job& job, int32_t pool) const override;
   double RestartCost(const Job& job) const override;
@@ -159,13 +175,19 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   void Pass();
 
   void Enqueue(Job& j);
+  void Insert(const Job& j);
+  void Kill(size_t i);
+  // Could any waiting job start now without evicting another?
+  bool AnyRoom() const {
+    return cluster_.total_free() > 0 || (waiting_fractional_ > 0 && cluster_.total_shareable() > 0);
+  }
   // Places j now (pool, gpus checked) and starts it. EASY limits apply when `easy` is set.
   struct EasyShadow {
     int32_t pool = -1;
     double time_s = 0;
     int32_t extra = 0;  // GPUs free at the shadow time beyond what the blocked job needs
   };
-  bool TryStart(Job& j, EasyShadow* easy);
+  bool TryStart(QueueEntry& e, Job& j, EasyShadow* easy);
   void ComputeShadow(const Job& blocked, EasyShadow* easy) const;
   // Tries to free room for j by evicting running jobs; on success j is removed from the
   // queue (by the caller) and reserved or started.
@@ -197,11 +219,17 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   std::vector<std::vector<double>> speed_;  // [class][pool]
   std::vector<uint64_t> class_mask_;        // [class]
   std::vector<uint64_t> device_mask_;       // [device index]
+  double max_locality_ = 1;                 // largest locality factor (1 unless > 1 is given)
 
   std::vector<Job> jobs_;
   std::vector<Internal> internal_;
-  std::set<WaitEntry> waiting_;
-  std::set<WaitEntry> victims_;           // running preemptible jobs by victim key
+  std::vector<QueueEntry> queue_;
+  size_t queue_head_ = 0;  // every entry before this one is dead
+  size_t queue_live_ = 0;
+  size_t waiting_fractional_ = 0;
+  bool in_pass_ = false;
+  std::vector<int32_t> deferred_;         // jobs requeued during a pass, inserted after it
+  std::set<VictimEntry> victims_;         // running preemptible jobs by victim key
   std::vector<std::set<EndEntry>> ends_;  // per pool: running/checkpointing by est. end
   bool pass_scheduled_ = false;
   int64_t passes_ = 0;
