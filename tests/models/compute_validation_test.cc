@@ -178,8 +178,8 @@ TEST(ComputeValidationV4, Llama7bOnOneA100) {
 // Megatron-LM (SC'21) weak-scaling shapes: the per-GPU compute-only throughput our model
 // predicts for one micro-batch (b = 1, s = 2048, fp16, full recomputation, no
 // FlashAttention in 2021), counted with the paper's FLOP formula. Published numbers include
-// pipeline bubbles and data-parallel communication, which belong to the training step
-// model (next issue): these are upper bounds for them, not a validation.
+// pipeline bubbles and data-parallel communication, which the training iteration model adds
+// (tests/models/training_test.cc, TrainingValidationV2, is the V2 validation).
 TEST(ComputeValidationV2, MegatronShapesComputeOnlyForInformation) {
   struct Row {
     const char* model;
