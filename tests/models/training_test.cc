@@ -5,6 +5,7 @@
 // DgxA100AllReduce, DgxA100Network). Nothing here is fitted to the V2 rows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -64,6 +65,31 @@ TEST(TrainingModel, BreakdownAddsUp) {
               r.iteration_s, 1e-9 * r.iteration_s);
   EXPECT_NEAR(r.bubble_s, 3.5 * r.microbatch_s, 1e-12);  // (8 - 1) / 2
   EXPECT_LE(r.dp_exposed_s, r.dp_comm_s);
+}
+
+TEST(TrainingModel, PipelineSendRecvAndOptimizerByHand) {
+  // 529.6B, TP 8, PP 35, v = 3, micro-batch 1, 280 micro-batches (2520 / (1 x 9)).
+  // One activation b s h x 2 bytes = 2048 x 20480 x 2 = 83.886 MB, 1/8 per GPU = 10.486 MB
+  // over 25 GB/s x 0.70 = 17.5 GB/s: 599.2 us + 5 us latency = 604.2 us per transfer;
+  // 2 v = 6 transfers per micro-batch x 280 = 1.01504 s.
+  const ModelCard& m = Shipped().FindModel("megatron-529.6b");
+  const DeviceSpec& a100 = Shipped().FindDevice("A100-SXM4-80GB");
+  TrainingLayout lay;
+  lay.tp = 8, lay.pp = 35, lay.dp = 9, lay.virtual_stages = 3;
+  lay.micro_batch = 1, lay.global_batch = 2520;
+  lay.precision = Precision::kFp16;
+  lay.flash_attention = false;
+  const TrainingIteration r = TrainingIterationTime(m, a100, lay, DgxA100Network());
+  EXPECT_EQ(r.microbatches, 280);
+  const double per_transfer = 2048.0 * 20480 * 2 / 8 / 17.5e9 + 5e-6;
+  EXPECT_NEAR(r.pp_comm_s, 280 * 6 * per_transfer, 1e-9);
+  // Optimizer: 28 B per parameter of the first stage at 2,039 GB/s x 0.90 (no ZeRO).
+  EXPECT_NEAR(r.optimizer_s, r.params_per_gpu * 28 / (2039e9 * 0.90), 1e-12);
+  // Gradient all-reduce over 9 GPUs: 2 x 8/9 x 2 B x params / 17.5 GB/s + 16 x 5 us; with
+  // dp_overlap (the default) the last micro-batch's backward hides up to its own length.
+  const double t_dp = 2.0 * 8 / 9 * 2 * r.params_per_gpu / 17.5e9 + 16 * 5e-6;
+  EXPECT_NEAR(r.dp_comm_s, t_dp, 1e-9);
+  EXPECT_NEAR(r.dp_exposed_s, std::max(0.0, t_dp - r.backward_s), 1e-9);
 }
 
 TEST(TrainingModel, LayoutThatDoesNotFitIsRejectedWithTheNumbers) {
