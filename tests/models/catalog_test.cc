@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_path.h"
+
 #include <cmath>
 #include <fstream>
 
@@ -108,7 +110,7 @@ TEST(CatalogTest, LookupIsCaseInsensitiveAndSuggestsOnMiss) {
 TEST(CatalogTest, UserFileOverridesShippedEntryByName) {
   Catalog c = Catalog::LoadShipped(FLEETSIM_SOURCE_DIR);
   const size_t before = c.devices().size();
-  const std::string path = ::testing::TempDir() + "/override.yaml";
+  const std::string path = testing::TempPath("override.yaml");
   std::ofstream(path) << "sources:\n"
                          "  mine: {title: \"Our own measurement\", date: \"2026-11\"}\n"
                          "devices:\n"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/temp_path.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -11,6 +13,7 @@ namespace {
 
 using testing::RunCli;
 using testing::ShellQuote;
+using testing::TempPath;
 
 std::string Read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -26,7 +29,7 @@ std::string Scenario(const char* name) {
 TEST(RunTest, ShippedTrainingScenariosRun) {
   // GPT-3 175B on 1,024 A100: no failures, finishes within the 40 simulated days; the
   // iteration breakdown adds up to the iteration time.
-  const std::string out = ::testing::TempDir() + "/run_gpt3";
+  const std::string out = testing::TempPath("run_gpt3");
   auto r = RunCli("run " + ShellQuote(Scenario("gpt3-175b-a100.yaml")) + " --quiet -o " +
                   ShellQuote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -43,7 +46,7 @@ TEST(RunTest, ShippedTrainingScenariosRun) {
               job["time_to_train_no_failures_s"].get<double>(), 1.0);
   // Llama 3 405B on 16,384 H100 at Llama 3's failure rate (one job failure every ~3.1 h):
   // hundreds of failures, sampled goodput near the first-order expectation (~0.91).
-  const std::string out2 = ::testing::TempDir() + "/run_llama3";
+  const std::string out2 = testing::TempPath("run_llama3");
   r = RunCli("run " + ShellQuote(Scenario("llama3-405b-h100.yaml")) + " --quiet -o " +
              ShellQuote(out2));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -56,7 +59,7 @@ TEST(RunTest, ShippedTrainingScenariosRun) {
 }
 
 TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
-  const std::string out = ::testing::TempDir() + "/run_chat";
+  const std::string out = testing::TempPath("run_chat");
   const auto r = RunCli("run " + ShellQuote(Scenario("chatbot-launch.yaml")) +
                         " --set 'duration=30 min' --quiet -o " + ShellQuote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -81,7 +84,7 @@ TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
 }
 
 TEST(RunTest, WeightStreamingScenarioStreamsOverPcie) {
-  const std::string out = ::testing::TempDir() + "/run_big";
+  const std::string out = testing::TempPath("run_big");
   const auto r = RunCli("run " + ShellQuote(Scenario("big-model-small-gpus.yaml")) +
                         " --set 'duration=10 min' --quiet -o " + ShellQuote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -96,7 +99,7 @@ TEST(RunTest, WeightStreamingScenarioStreamsOverPcie) {
 }
 
 TEST(RunTest, SameSeedGivesByteIdenticalOutputs) {
-  const std::string a = ::testing::TempDir() + "/run_a", b = ::testing::TempDir() + "/run_b";
+  const std::string a = testing::TempPath("run_a"), b = testing::TempPath("run_b");
   for (const auto& out : {a, b}) {
     const auto r = RunCli("run " + ShellQuote(Scenario("chatbot-launch.yaml")) +
                           " --set 'duration=20 min' --quiet -o " + ShellQuote(out));
@@ -106,7 +109,7 @@ TEST(RunTest, SameSeedGivesByteIdenticalOutputs) {
     EXPECT_EQ(Read(a + f), Read(b + f)) << f;
   }
   // Another seed gives another run.
-  const std::string c = ::testing::TempDir() + "/run_c";
+  const std::string c = testing::TempPath("run_c");
   ASSERT_EQ(RunCli("run " + ShellQuote(Scenario("chatbot-launch.yaml")) +
                    " --set 'duration=20 min' --seed 2 --quiet -o " + ShellQuote(c))
                 .exit_code,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_path.h"
+
 #include <fstream>
 
 namespace fleetsim {
@@ -109,7 +111,7 @@ namespace fleetsim {
 namespace {
 
 TEST(ConfigOverrideTest, SetReplacesAddsAndNamesTheOverrideInErrors) {
-  const std::string path = ::testing::TempDir() + "/ov.yaml";
+  const std::string path = testing::TempPath("ov.yaml");
   std::ofstream(path) << "duration: \"1 d\"\nservices:\n  - name: a\n    replicas: 2\n";
   auto doc = ConfigDocument::LoadFile(
       path, {"services[0].replicas=16", "duration=6 h", "services[0].router=kv_aware"});

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/temp_path.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -21,7 +23,7 @@ std::string Read(const std::string& path) {
 SimTime Us(int64_t us) { return SimTime::FromNanoseconds(us * 1000); }
 
 TEST(TraceWriterTest, WritesValidTraceEventJsonWithTracksSlicesAndCounters) {
-  const std::string path = ::testing::TempDir() + "/t1.json";
+  const std::string path = testing::TempPath("t1.json");
   {
     TraceWriter w(path);
     const auto gpu0 = w.AddTrack("server 0", "gpu 0");
@@ -54,7 +56,7 @@ TEST(TraceWriterTest, WritesValidTraceEventJsonWithTracksSlicesAndCounters) {
 }
 
 TEST(TraceWriterTest, BeyondTheLimitSlicesMergeOrDropAndTheFileSaysSo) {
-  const std::string path = ::testing::TempDir() + "/t2.json";
+  const std::string path = testing::TempPath("t2.json");
   {
     TraceOptions opt;
     opt.max_events = 4;  // the 2 process + 2 thread metadata events fill it
@@ -72,7 +74,7 @@ TEST(TraceWriterTest, BeyondTheLimitSlicesMergeOrDropAndTheFileSaysSo) {
 }
 
 TEST(TraceWriterTest, ContiguousSameNameSlicesMergeInReducedMode) {
-  const std::string path = ::testing::TempDir() + "/t3.json";
+  const std::string path = testing::TempPath("t3.json");
   {
     TraceOptions opt;
     opt.max_events = 5;  // 4 metadata events + room for one slice
@@ -98,7 +100,7 @@ TEST(TraceWriterTest, ContiguousSameNameSlicesMergeInReducedMode) {
 }
 
 TEST(TimeSeriesTest, WritesHeaderAndNanosecondExactTimes) {
-  const std::string path = ::testing::TempDir() + "/ts.csv";
+  const std::string path = testing::TempPath("ts.csv");
   {
     TimeSeriesWriter w(path, {"queue_length", "cost_usd"});
     w.Row(SimTime::FromNanoseconds(1'500'000'001), {3, 0.25});
