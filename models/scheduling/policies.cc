@@ -489,8 +489,9 @@ const Registry<BackfillFactory>& BackfillModes() {
     r.Add({"greedy", "skip jobs that do not fit and try the next (may starve large jobs)", "none",
            MakeGreedy});
     r.Add({"easy",
-           "reserve the earliest start of the first blocked job (from running jobs' estimated "
-           "ends); later jobs start only if they end before it or use GPUs it does not need",
+           "reserve the earliest start of the first blocked job in one pool (from running jobs' "
+           "estimated ends); later jobs use that pool only if they end before it or take GPUs "
+           "it does not need, and other pools freely",
            "none", MakeEasy});
     return r;
   }();

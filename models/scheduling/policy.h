@@ -5,8 +5,9 @@
 //               attained service, ...): a sort key per job.
 //   Backfill    how a pass walks the ordered queue: strict (stop at the first job that does
 //               not fit), greedy (skip it and try the next) or EASY (reserve the earliest
-//               start for the first blocked job; later jobs may start only if they do not
-//               delay it, judged by the users' estimates).
+//               start for the first blocked job in the pool where it comes soonest; later
+//               jobs may use that pool only if they do not delay it, judged by the users'
+//               estimates, and other pools freely).
 //   Placement   which GPUs a job gets (first fit, best fit, topology-aware packing,
 //               heterogeneity-aware choice of GPU type).
 //   Preemption  whether a waiting job may evict running ones (priority, queue rank); an

@@ -29,17 +29,16 @@ int RunBenchPolicies(const std::vector<std::string>& args) {
               "Run every policy x seed of a policy scenario in parallel and print the mean and\n"
               "95 % confidence interval of JCT, queueing delay, makespan, utilisation, SLO\n"
               "attainment, cost and fairness; writes policies.csv, runs.csv and policies.svg.\n"
-              "Output is identical for any number of threads. Exit code 1 if a run stalled.");
+              "Output is identical for any number of threads. Exit code 1 if a run stalled.\n"
+              "Without --policies: the scheduler: section, then every named policy. Policy\n"
+              "names and combinations: fleetsim list policies.");
   p.Positional("SCENARIO", "the policy scenario YAML file (docs/scheduling.md)");
   p.Option("--policies", "LIST",
-           "comma-separated policies: names from the scenario's policies: section, or\n"
-           "combinations such as sjf+best_fit or las+rank+packed (fleetsim list policies);\n"
-           "default: the scheduler: section and every named policy");
+           "a,b,c: named policies of the scenario or combinations like las+rank+packed");
   p.Option("--seeds", "N", "number of seeds (scenario seed, +1, ...); default 3");
   p.Option("--threads", "T", "worker threads; default: all local cores");
   p.Option("-o", "DIR", "output directory (default fleetsim-policies)");
-  p.Option("--set", "KEY=VALUE", "override a value of the scenario, e.g. cluster.pools[0].nodes=64",
-           true);
+  p.Option("--set", "KEY=VALUE", "override a scenario value, e.g. cluster.pools[0].nodes=64", true);
   p.Parse(args);
   if (p.help_requested()) {
     std::cout << p.Help();

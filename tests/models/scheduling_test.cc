@@ -221,6 +221,22 @@ TEST(BackfillTest, EasyTrustsEstimatesThatMayBeWrong) {
   EXPECT_DOUBLE_EQ(o.start("B"), 152);
 }
 
+TEST(BackfillTest, EasyReservesOnePoolOnly) {
+  // Two pools of one 4-GPU node. A (3 GPUs, 100 s) fills pool 0 at 0 (first fit); B (4 GPUs)
+  // at 1 can use neither pool (pool 1 is busy with Z, 2 GPUs until 1,000); its reservation
+  // is in pool 0 at 100. D (1 GPU, 200 s) at 3 may not backfill into pool 0 (it would end at
+  // 203 > 100 with no spare GPU there) but may start in pool 1 at once.
+  ClusterSpec c = Pool(1, 4);
+  c.pools.push_back(c.pools[0]);
+  c.pools[1].name = "q";
+  const std::vector<JobSpec> jobs = {J("A", 0, 3, 100), J("Z", 0, 2, 1000), J("B", 1, 4, 50),
+                                     J("D", 3, 1, 200)};
+  const Outcome o = Simulate(c, Spec("easy_backfill"), jobs);
+  EXPECT_DOUBLE_EQ(o.start("D"), 3);
+  EXPECT_EQ(o.jobs.at("D").pool, 1);
+  EXPECT_DOUBLE_EQ(o.start("B"), 100);
+}
+
 // ---- gangs ----
 
 TEST(GangTest, AGangStartsWithAllItsGpusOrNone) {
