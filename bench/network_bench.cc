@@ -1,4 +1,6 @@
-// Network model benchmarks on a 1,024-GPU DGX-A100-like pod (bench/fat_tree_pod.h).
+// Network model benchmarks on a 1,024-GPU DGX A100 pod: 128 servers of the dgx_a100 preset
+// on the rail-optimized 3-level fat tree of 40-port HDR switches that
+// topologies/selene_like_a100_pod.yaml uses for 280 (topologies/generators.h).
 //
 //   BM_SolveFromScratch/N     N flows between random GPU pairs started at one instant:
 //                             the one solve that rates them all (max-min over the pod)
@@ -20,19 +22,51 @@
 #include <memory>
 #include <vector>
 
-#include "bench/fat_tree_pod.h"
 #include "models/network/collectives.h"
 #include "models/network/network_model.h"
 #include "sim/rng.h"
 #include "sim/simulator.h"
+#include "topologies/generators.h"
 
 namespace fleetsim {
 namespace {
 
-using bench::FatTreePod;
+// A pod of `gpus / 8` DGX A100 servers, generated as selene_like_a100_pod.yaml describes
+// its fabric (rail-optimized, radix 40, 3 levels, full bisection, HDR 200 Gb/s links).
+class Pod {
+ public:
+  explicit Pod(uint32_t gpus) : graph_(Make(gpus)) {
+    // GPUs by server, then by local index (the generator adds a server's nodes together).
+    std::vector<std::vector<NodeId>> by_server(graph_.servers().size());
+    for (NodeId g : graph_.gpus()) by_server[graph_.node(g).server].push_back(g);
+    for (const auto& s : by_server) {
+      for (NodeId g : s) gpus_.push_back(g);
+    }
+  }
+  const ClusterGraph& graph() const { return graph_; }
+  size_t link_count() const { return graph_.link_count(); }
+  const std::vector<NodeId>& gpus() const { return gpus_; }  // server-major
+  uint32_t gpu_count() const { return static_cast<uint32_t>(gpus_.size()); }
+  const Route& RouteBetween(NodeId a, NodeId b) const { return graph_.RouteBetween(a, b); }
 
-const FatTreePod& Pod(uint32_t gpus) {
-  static FatTreePod p256(256 / 8), p1024(1024 / 8), p4096(4096 / 8);
+ private:
+  static ClusterGraph Make(uint32_t gpus) {
+    FabricParams p;
+    p.shape = FabricShape::kRailOptimized;
+    p.servers = gpus / 8;
+    p.server_name = "dgx{i}";
+    p.radix = 40;
+    p.levels = 3;
+    p.host_link = {LinkKind::kInfiniband, 25e9, Duration::Nanoseconds(500)};
+    p.switch_link = {LinkKind::kInfiniband, 25e9, Duration::Nanoseconds(200)};
+    return MakeCluster("dgx-a100-pod", MakeServer("dgx-a100", DgxA100Params()), p);
+  }
+  ClusterGraph graph_;
+  std::vector<NodeId> gpus_;
+};
+
+const Pod& PodOf(uint32_t gpus) {
+  static const Pod p256(256), p1024(1024), p4096(4096);
   return gpus == 256 ? p256 : gpus == 4096 ? p4096 : p1024;
 }
 
@@ -41,24 +75,23 @@ struct Pair {
 };
 
 // Random distinct GPU pairs; rail_local: same local rank, different server.
-std::vector<Pair> RandomPairs(const FatTreePod& pod, size_t n, uint64_t seed, bool rail_local) {
+std::vector<Pair> RandomPairs(const Pod& pod, size_t n, uint64_t seed, bool rail_local) {
   Rng rng(seed);
   std::vector<Pair> out;
   out.reserve(n);
   const uint32_t gpus = pod.gpu_count();
   while (out.size() < n) {
-    const auto a = static_cast<NodeId>(rng.UniformInt(gpus));
-    NodeId b;
+    const auto a = static_cast<uint32_t>(rng.UniformInt(gpus));
+    uint32_t b;
     if (rail_local) {
-      const uint32_t servers = gpus / FatTreePod::kGpusPerServer;
-      b = static_cast<NodeId>(rng.UniformInt(servers) * FatTreePod::kGpusPerServer +
-                              a % FatTreePod::kGpusPerServer);
+      b = static_cast<uint32_t>(rng.UniformInt(gpus / 8) * 8 + a % 8);
     } else {
-      b = static_cast<NodeId>(rng.UniformInt(gpus));
+      b = static_cast<uint32_t>(rng.UniformInt(gpus));
     }
     if (a == b) continue;
-    pod.RouteBetween(a, b);  // build and cache the route outside the timed region
-    out.push_back({a, b});
+    const Pair p{pod.gpus()[a], pod.gpus()[b]};
+    pod.RouteBetween(p.from, p.to);  // build and cache the route outside the timed region
+    out.push_back(p);
   }
   return out;
 }
@@ -79,19 +112,21 @@ void ReportSolverCounters(benchmark::State& state, const NetworkStats& before,
       static_cast<double>(after.entries_scanned - before.entries_scanned) / solves;
   state.counters["rounds/solve"] =
       static_cast<double>(after.extra_rounds - before.extra_rounds) / solves;
+  state.counters["fallbacks/solve"] =
+      static_cast<double>(after.full_fallbacks - before.full_fallbacks) / solves;
   state.counters["links/solve"] =
       static_cast<double>(after.links_visited - before.links_visited) / solves;
 }
 
 void BM_SolveFromScratch(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
-  const FatTreePod& pod = Pod(1024);
+  const Pod& pod = PodOf(1024);
   const std::vector<Pair> pairs = RandomPairs(pod, n, 1, false);
   NoOp noop;
   for (auto _ : state) {
     state.PauseTiming();
     auto sim = std::make_unique<Simulator>();
-    auto net = std::make_unique<NetworkModel>(*sim, pod);
+    auto net = std::make_unique<NetworkModel>(*sim, pod.graph());
     for (const Pair& p : pairs) {
       const Route& r = pod.RouteBetween(p.from, p.to);
       net->StartFlow(r.links, Duration::Zero(), 1e12, &noop);
@@ -110,10 +145,10 @@ void BM_SolveFromScratch(benchmark::State& state) {
 BENCHMARK(BM_SolveFromScratch)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 // One change per iteration with `n` flows in flight on `pod`.
-void Churn(benchmark::State& state, const FatTreePod& pod, size_t n, bool rail_local) {
+void Churn(benchmark::State& state, const Pod& pod, size_t n, bool rail_local) {
   const std::vector<Pair> pairs = RandomPairs(pod, 4 * n, 2, rail_local);
   Simulator sim;
-  NetworkModel net(sim, pod);
+  NetworkModel net(sim, pod.graph());
   NoOp noop;
   std::vector<FlowId> live;
   live.reserve(n);
@@ -147,17 +182,17 @@ void Churn(benchmark::State& state, const FatTreePod& pod, size_t n, bool rail_l
 }
 
 void BM_FlowChurn(benchmark::State& state) {
-  Churn(state, Pod(1024), static_cast<size_t>(state.range(0)), false);
+  Churn(state, PodOf(1024), static_cast<size_t>(state.range(0)), false);
 }
 BENCHMARK(BM_FlowChurn)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 void BM_FlowChurnRail(benchmark::State& state) {
-  Churn(state, Pod(1024), static_cast<size_t>(state.range(0)), true);
+  Churn(state, PodOf(1024), static_cast<size_t>(state.range(0)), true);
 }
 BENCHMARK(BM_FlowChurnRail)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 void BM_FlowChurnPodSize(benchmark::State& state) {
-  Churn(state, Pod(static_cast<uint32_t>(state.range(0))), 10000, false);
+  Churn(state, PodOf(static_cast<uint32_t>(state.range(0))), 10000, false);
 }
 BENCHMARK(BM_FlowChurnPodSize)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::kMicrosecond);
 
@@ -165,7 +200,7 @@ BENCHMARK(BM_FlowChurnPodSize)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::
 // stops the run, so each Run() processes exactly one completion instant.
 class ClosedLoop final : public EventHandler {
  public:
-  ClosedLoop(Simulator& sim, NetworkModel& net, const FatTreePod& pod, size_t n)
+  ClosedLoop(Simulator& sim, NetworkModel& net, const Pod& pod, size_t n)
       : sim_(sim), net_(net), pod_(pod), pairs_(RandomPairs(pod, 4 * n, 4, false)), rng_(5) {
     for (size_t i = 0; i < n; ++i) StartOne();
   }
@@ -184,7 +219,7 @@ class ClosedLoop final : public EventHandler {
   }
   Simulator& sim_;
   NetworkModel& net_;
-  const FatTreePod& pod_;
+  const Pod& pod_;
   std::vector<Pair> pairs_;
   Rng rng_;
   size_t next_ = 0;
@@ -192,9 +227,9 @@ class ClosedLoop final : public EventHandler {
 
 void BM_FlowSimulation(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
-  const FatTreePod& pod = Pod(1024);
+  const Pod& pod = PodOf(1024);
   Simulator sim;
-  NetworkModel net(sim, pod);
+  NetworkModel net(sim, pod.graph());
   ClosedLoop loop(sim, net, pod, n);
   net.Flush();
   const NetworkStats before = net.stats();
@@ -209,22 +244,34 @@ void BM_FlowSimulation(benchmark::State& state) {
 BENCHMARK(BM_FlowSimulation)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 void AllReduce1024(benchmark::State& state, CollectiveAlgorithm alg) {
-  const FatTreePod& pod = Pod(1024);
+  const Pod& pod = PodOf(1024);
   CollectiveSpec spec;
   spec.kind = CollectiveKind::kAllReduce;
   spec.algorithm = alg;
-  for (NodeId g = 0; g < 1024; ++g) spec.group.push_back(g);
+  spec.group = pod.gpus();
   spec.bytes = 1024.0 * 1024 * 1024;
   spec.ranks_per_server = 8;
-  for (NodeId a = 0; a < 1024; ++a)  // warm the route cache for every pair a ring can use
-    for (NodeId b : {(a + 1) % 1024, (a + 8) % 1024, (a & ~7u) | ((a + 1) & 7u)})
-      pod.RouteBetween(a, b);
+  for (uint32_t a = 0; a < 1024; ++a) {  // warm the route cache for every pair used
+    for (uint32_t b : {(a + 1) % 1024, (a + 8) % 1024, (a & ~7u) | ((a + 1) & 7u)}) {
+      pod.RouteBetween(pod.gpus()[a], pod.gpus()[b]);
+    }
+  }
+  if (alg == CollectiveAlgorithm::kDoubleBinaryTree) {
+    for (int which = 0; which < 2; ++which) {
+      const BinaryTree t = DoubleBinaryTree(1024, which);
+      for (uint32_t r = 0; r < 1024; ++r) {
+        if (t.parent[r] < 0) continue;
+        pod.RouteBetween(pod.gpus()[r], pod.gpus()[t.parent[r]]);
+        pod.RouteBetween(pod.gpus()[t.parent[r]], pod.gpus()[r]);
+      }
+    }
+  }
   double simulated = 0;
   uint64_t flows = 0;
   for (auto _ : state) {
     Simulator sim;
-    NetworkModel net(sim, pod);
-    CollectiveEngine engine(sim, net, pod);
+    NetworkModel net(sim, pod.graph());
+    CollectiveEngine engine(sim, net, pod.graph());
     engine.Start(spec, [&] { simulated = sim.Now().seconds(); });
     sim.Run();
     flows = engine.flows_started();

@@ -29,6 +29,8 @@ constexpr double kSaturatedTolerance = 1e-9;
 // A flow outside the region breaks a region flow's bottleneck only if its rate exceeds the
 // region flow's by more than this (relative).
 constexpr double kCheckTolerance = 1e-12;
+// Flows within this fraction of a link's largest rate count as its top flows.
+constexpr double kTopTolerance = 1e-9;
 // Verification rounds before the solve falls back to the whole component above theta.
 constexpr int kMaxRounds = 4;
 
@@ -334,30 +336,30 @@ void NetworkModel::SetRate(uint32_t f, double rate, int64_t now_ns) {
   key_ns_[f] = CompletionKey(f, now_ns);
 }
 
-// Incremental progressive filling.
+// Incremental progressive filling (docs/network.md, "The incremental solve").
 //
 // Threshold. Let theta be the smallest of: the old rate of every flow removed since the
 // last solve, and min over its links of capacity / flows-on-link for every flow added (a
 // lower bound on its new max-min rate). Progressive filling runs identically below level
-// theta before and after the change, so every flow whose old rate is below theta keeps it
-// ("frozen"); only the others ("candidates") can change.
+// theta before and after the change, so every flow whose old rate is below theta keeps it;
+// only the others ("candidates") can change.
 //
-// Region. Starting from the changed links, the solve takes in the candidates of every
-// link it "expands", and expands a link when it is a changed link or is saturated (load at
-// capacity) and carries a flow already taken in. An unsaturated link reached this way is
-// only a constraint: its capacity minus the load of the flows not taken in. This stops the
-// region at links with slack, which in a fat tree are most of the high-fan-in spine links.
+// Region. The changed links take all their candidates into the region. Every saturated
+// link a region flow crosses takes in its top flows (those at its largest rate: the flows
+// it is the bottleneck of, which a region flow's change moves first). Unsaturated links,
+// and the flows below a link's top, stay outside: a link only constrains the region with
+// its capacity minus the load of the flows outside it.
 //
-// Solve and verify. Progressive filling on the region gives every flow in it a rate and
-// a bottleneck (the link at which it was fixed). A rate vector is max-min fair iff every
-// flow crosses a saturated link on which no flow has a larger rate (Bertsekas and
-// Gallager, Data Networks, 6.5.2). Flows outside the region keep such a link untouched
-// (frozen flows by the threshold argument; unexpanded candidates because every saturated
-// link a region flow crosses was expanded). Region flows fixed at an expanded link are
-// checked against its frozen flows; those fixed at a constraint-only link are checked by
-// scanning it. A failed check expands that link and solves again; after kMaxRounds the
-// solve expands every link it reaches (the connected component above the threshold,
-// SimGrid's selective update), which needs no check.
+// Solve and verify. Progressive filling on the region gives each region flow a rate and a
+// bottleneck (the link that fixed it). A rate vector is max-min fair iff every flow crosses
+// a saturated link on which no flow has a larger rate (Bertsekas and Gallager, Data
+// Networks, section 6.5). Outside flows keep theirs: an outside flow is the top flow of its
+// bottleneck, so had a region flow touched that link, the flow would have been taken in.
+// Region flows are checked by scanning the links that fixed them for an outside flow with a
+// larger rate (a link whose level fell below a flow it used to carry below its top). A link
+// that fails takes in all its candidates and the region is solved again; after kMaxRounds
+// the solve takes in every candidate of every link it reaches (the connected component
+// above theta, SimGrid's selective update), which is exact without a check.
 void NetworkModel::Solve() {
   if (!dirty_) return;
   dirty_ = false;
@@ -377,7 +379,7 @@ void NetworkModel::Solve() {
   cut_ = theta * (1 - kThresholdSlack);
 
   if (++epoch_ >= (uint32_t{1} << 30)) {  // wrapped: clear the marks once every 2^30 solves
-    for (auto& l : scratch_) l.mark = l.expanded = 0;
+    for (auto& l : scratch_) l.mark = l.expanded = l.full = 0;
     std::fill(mark_.begin(), mark_.end(), 0);
     epoch_ = 1;
   }
@@ -391,7 +393,7 @@ void NetworkModel::Solve() {
   expand_all_ = false;
   for (LinkId l : seed_links_) {
     VisitLink(l);
-    QueueExpansion(l);
+    QueueExpansion(l, /*full=*/true);
   }
   seed_links_.clear();
 
@@ -400,19 +402,13 @@ void NetworkModel::Solve() {
     // 1. Grow the region: expand the queued links breadth-first.
     while (next_expansion < expand_queue_.size()) ExpandLink(expand_queue_[next_expansion++]);
 
-    // 2. Capacity left to the region on every link it touches: an expanded link's capacity
-    //    minus what its frozen flows use; a constraint link's capacity minus its load
-    //    outside the region (its load minus the old rates of the region flows on it,
-    //    summed in `region_load` as flows were taken in).
+    // 2. Capacity left to the region on every link it touches: the link's capacity minus
+    //    its load outside the region (its load minus the old rates of the region flows on
+    //    it, summed in `region_load` as flows were taken in).
     for (LinkId l : visit_links_) {
       LinkScratch& ls = scratch_[l];
-      if (ls.expanded == epoch) {
-        ls.residual = links_[l].capacity - ls.outside;
-        ls.unfixed = ls.candidates;
-      } else {
-        ls.residual = links_[l].capacity - (links_[l].load - ls.region_load);
-        ls.unfixed = ls.region_flows;
-      }
+      ls.residual = links_[l].capacity - (links_[l].load - ls.region_load);
+      ls.unfixed = ls.region_flows;
       ls.level = -1;
     }
 
@@ -430,7 +426,10 @@ void NetworkModel::Solve() {
       if (scratch_[l].unfixed > 0) link_heap_.Push(share_of(scratch_[l]), l);
     }
     check_links_.clear();
-    while (!link_heap_.empty()) {
+    // Links with slack sit in the heap with large shares; once every region flow is fixed
+    // they can no longer matter, so the filling stops without popping them.
+    size_t unfixed_flows = free_flows_.size();
+    while (unfixed_flows > 0 && !link_heap_.empty()) {
       const RadixHeap::Item top = link_heap_.Pop();
       const LinkId l = top.value;
       LinkScratch& ls = scratch_[l];
@@ -447,6 +446,7 @@ void NetworkModel::Solve() {
         if (mark_[f] != free_mark) continue;
         mark_[f] = fixed_mark;
         new_rate_[f] = share;
+        --unfixed_flows;
         for (const Hop& h : Path(f)) {
           LinkScratch& other = scratch_[h.link];
           other.residual -= share;
@@ -455,32 +455,24 @@ void NetworkModel::Solve() {
       }
     }
 
-    // 4. Verify the bottleneck condition where the region meets flows outside it.
-    bool ok = true;
-    if (!expand_all_) {
-      for (LinkId l : check_links_) {
-        const LinkScratch& ls = scratch_[l];
-        const double limit = ls.level * (1 + kCheckTolerance);
-        if (ls.expanded == epoch) {
-          if (ls.max_frozen > limit) expand_all_ = true;  // cannot happen by the threshold
-          continue;                                       // argument; stay exact regardless
-        }
-        for (const LinkEntry& e : link_flows_[l]) {
-          if (mark_[e.flow] != fixed_mark && e.rate > limit) {
-            QueueExpansion(l);
-            break;
-          }
-        }
+    // 4. Verify the bottleneck condition where the region meets flows outside it: no
+    //    outside flow may out-rate the region flows a link fixed. The flows that do join
+    //    the region (with the top flows of their saturated links) and it is solved again.
+    if (expand_all_) break;  // the whole component above the threshold: exact, no check
+    const size_t region_before = free_flows_.size();
+    for (LinkId l : check_links_) {
+      const double limit = scratch_[l].level * (1 + kCheckTolerance);
+      for (const LinkEntry& e : link_flows_[l]) {
+        if (mark_[e.flow] != fixed_mark && e.rate > limit) TakeIn(e.flow, e.rate);
       }
-      ok = next_expansion == expand_queue_.size() && !expand_all_;
     }
-    if (ok) break;
+    if (free_flows_.size() == region_before) break;
     ++stats_.extra_rounds;
     for (uint32_t f : free_flows_) mark_[f] = free_mark;
-    if (round + 1 >= kMaxRounds || expand_all_) {
-      if (!expand_all_) ++stats_.full_fallbacks;
+    if (round + 1 >= kMaxRounds) {
+      ++stats_.full_fallbacks;
       expand_all_ = true;
-      for (LinkId l : visit_links_) QueueExpansion(l);
+      for (LinkId l : visit_links_) QueueExpansion(l, /*full=*/true);
     }
   }
 
@@ -543,49 +535,54 @@ void NetworkModel::VisitLink(LinkId l) {
   visit_links_.push_back(l);
 }
 
-void NetworkModel::QueueExpansion(LinkId l) {
+void NetworkModel::QueueExpansion(LinkId l, bool full) {
   LinkScratch& ls = scratch_[l];
-  if (ls.expanded == epoch_) return;
+  if (ls.full == epoch_ || (!full && ls.expanded == epoch_)) return;
   ls.expanded = epoch_;
+  if (full) ls.full = epoch_;
   expand_queue_.push_back(l);
 }
 
-// Takes in every candidate of link l, records what the flows left outside use of it, and
-// queues the saturated links of the newly taken-in flows.
+// Takes flows of link l into the region: all its candidates when the link is to be expanded
+// fully, else those at its top rate (the flows it is a bottleneck for: a region flow's
+// change moves them first; flows below the top are held by other links, and if the link's
+// level falls below one of them the bottleneck check catches it). Queues the saturated
+// links of the flows taken in.
 void NetworkModel::ExpandLink(LinkId l) {
-  const uint32_t free_mark = 2 * epoch_;
+  const bool full = scratch_[l].full == epoch_;
   const auto& list = link_flows_[l];
   stats_.entries_scanned += list.size();
-  double frozen = 0;
-  double max_frozen = 0;
-  uint32_t candidates = 0;
-  for (const LinkEntry& e : list) {
-    if (e.rate < cut_) {
-      frozen += e.rate;
-      max_frozen = std::max(max_frozen, e.rate);
-      continue;
-    }
-    ++candidates;
-    const uint32_t f = e.flow;
-    if (mark_[f] == free_mark) continue;
-    mark_[f] = free_mark;
-    free_flows_.push_back(f);
-    const double old = e.rate < kInf ? e.rate : 0.0;  // a joining flow is in no load yet
-    for (const Hop& h : Path(f)) {
-      VisitLink(h.link);
-      LinkScratch& hs = scratch_[h.link];
-      hs.region_load += old;
-      ++hs.region_flows;
-      const Link& link = links_[h.link];
-      if (expand_all_ || link.load >= link.capacity * (1 - kSaturatedTolerance)) {
-        QueueExpansion(h.link);
-      }
+  double top = 0;
+  if (!full) {
+    for (const LinkEntry& e : list) {
+      if (e.rate < kInf) top = std::max(top, e.rate);
     }
   }
-  LinkScratch& ls = scratch_[l];
-  ls.outside = frozen;
-  ls.max_frozen = max_frozen;
-  ls.candidates = candidates;
+  const double take = std::max(cut_, full ? 0.0 : top * (1 - kTopTolerance));
+  for (const LinkEntry& e : list) {
+    if (e.rate >= take) TakeIn(e.flow, e.rate);
+  }
+}
+
+// Adds flow f (old rate `rate`, +inf if it has none yet) to the region, and queues the
+// saturated links it crosses for their top flows.
+void NetworkModel::TakeIn(uint32_t f, double rate) {
+  if (mark_[f] == 2 * epoch_) return;
+  mark_[f] = 2 * epoch_;
+  free_flows_.push_back(f);
+  const double old = rate < kInf ? rate : 0.0;  // a joining flow is in no load yet
+  for (const Hop& h : Path(f)) {
+    VisitLink(h.link);
+    LinkScratch& hs = scratch_[h.link];
+    hs.region_load += old;
+    ++hs.region_flows;
+    const Link& link = links_[h.link];
+    if (expand_all_) {
+      QueueExpansion(h.link, /*full=*/true);
+    } else if (link.load >= link.capacity * (1 - kSaturatedTolerance)) {
+      QueueExpansion(h.link, /*full=*/false);
+    }
+  }
 }
 
 void NetworkModel::Integrate(Link& link, int64_t now_ns) {

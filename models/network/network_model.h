@@ -149,15 +149,13 @@ class NetworkModel final : private EventHandler {
   };
   struct LinkScratch {       // the solver's per-link state, kept apart from the cold fields
     double residual = 0;     // capacity left to the unfixed region flows
-    double outside = 0;      // expanded: load of the flows left outside the region
-    double max_frozen = 0;   // expanded: largest rate among them
     double level = -1;       // share at which the filling fixed flows here; -1 if none
     double region_load = 0;  // old rates of the region flows crossing it
-    uint32_t region_flows = 0;
     uint32_t unfixed = 0;
-    uint32_t candidates = 0;  // expanded: flows at or above the threshold
-    uint32_t mark = 0;        // == epoch_: touched by the current solve
-    uint32_t expanded = 0;    // == epoch_: expanded by the current solve
+    uint32_t region_flows = 0;
+    uint32_t mark = 0;      // == epoch_: touched by the current solve
+    uint32_t expanded = 0;  // == epoch_: its top flows (at least) were taken in
+    uint32_t full = 0;      // == epoch_: all its candidates were taken in
   };
 
   // Min-heap of flow slots on (key_ns_, seq_): the next transition of every flow that has
@@ -183,8 +181,9 @@ class NetworkModel final : private EventHandler {
   void SetRate(uint32_t f, double rate, int64_t now_ns);
   void SetEntryRates(uint32_t f, double rate);
   void VisitLink(LinkId l);
-  void QueueExpansion(LinkId l);
+  void QueueExpansion(LinkId l, bool full);
   void ExpandLink(LinkId l);
+  void TakeIn(uint32_t f, double rate);
   void Integrate(Link& link, int64_t now_ns);
   int64_t CompletionKey(uint32_t f, int64_t now_ns) const;
   double RemainingAt(uint32_t f, int64_t now_ns) const;

@@ -11,6 +11,7 @@
 #include "models/network/network_model.h"
 #include "sim/simulator.h"
 #include "tests/models/network_test_fabric.h"
+#include "topologies/generators.h"
 
 namespace fleetsim {
 namespace {
@@ -273,6 +274,34 @@ TEST(CollectivesTest, TwoJobsOnSharedUplinksSlowEachOtherByTheExpectedFactor) {
   EXPECT_NEAR(ta, 0.300024, 1e-8);
   EXPECT_NEAR(tb, 0.300024, 1e-8);
   EXPECT_NEAR(ta / alone, 0.300024 / 0.150024, 1e-6);
+}
+
+TEST(CollectivesTest, RingAllReduceInsideAGeneratedDgxA100) {
+  // One DGX A100 from the topology generator (topologies/generators.h): 8 GPUs, each with a
+  // 300 GB/s-per-direction NVSwitch link. GPU-to-GPU routes cross the NVSwitch (2 links),
+  // so alpha is the route's latency and B = 300 GB/s:
+  //   2(n-1) alpha + 2(n-1)/n S/B = 14 alpha + 1.75 * 4e9 / 300e9 = 14 alpha + 23.33 ms.
+  FabricParams p;
+  p.shape = FabricShape::kSingleSwitch;
+  p.servers = 1;
+  p.host_link = {LinkKind::kInfiniband, 25e9, Duration::Nanoseconds(500)};
+  const ClusterGraph dgx = MakeCluster("one-dgx", MakeServer("dgx", DgxA100Params()), p);
+  ASSERT_EQ(dgx.gpus().size(), 8u);
+  const Route& hop = dgx.RouteBetween(dgx.gpus()[0], dgx.gpus()[1]);
+  ASSERT_EQ(hop.links.size(), 2u);
+  const double alpha = hop.latency.seconds();
+  const double t =
+      TimeOf(dgx, Spec(CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, dgx.gpus(), 4e9));
+  const double want = 14 * alpha + 2.0 * 7 / 8 * 4e9 / 300e9;
+  EXPECT_NEAR(t, want, 0.01 * want);
+  // The NVSwitch links of GPU 0 carried its ring flow's 2(n-1)/n S = 7 GB each way.
+  Simulator sim;
+  NetworkModel net(sim, dgx);
+  CollectiveEngine engine(sim, net, dgx);
+  engine.Start(Spec(CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, dgx.gpus(), 4e9),
+               [] {});
+  sim.Run();
+  EXPECT_NEAR(net.Usage(hop.links[0]).bytes_carried, 7e9, 7e9 * 1e-6);
 }
 
 TEST(CollectivesTest, GroupOfOneCompletesAtOnceAndBadSpecsAreRejected) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "sim/rng.h"
 #include "sim/simulator.h"
 #include "tests/models/network_test_fabric.h"
+#include "topologies/generators.h"
 
 namespace fleetsim {
 namespace {
@@ -321,18 +323,19 @@ std::vector<LinkId> RandomPath(Rng& rng, int links) {
 // checks the model's rates against the reference solver on the flows in flight, and the
 // max-min conditions (no link above capacity; every flow has a saturated link on which
 // its rate is the largest).
-NetworkStats RunRandomCase(uint64_t seed, int links, int flows, bool with_latency, bool check_each,
-                           bool wide = false) {
-  Rng rng(seed);
-  RandomCase c = MakeRandomLinks(rng, links, wide);
+// `path_of` draws a flow's links; `capacity` lists every link's bandwidth.
+NetworkStats RunRandomFlows(Rng& rng, uint64_t seed, const Fabric& fabric,
+                            const std::vector<double>& capacity,
+                            const std::function<std::vector<LinkId>(Rng&)>& path_of, int flows,
+                            bool with_latency, bool check_each) {
   Simulator sim;
-  NetworkModel net(sim, c.fab);
+  NetworkModel net(sim, fabric);
   std::map<uint64_t, std::pair<FlowId, std::vector<LinkId>>> live;  // by start index
   int completed = 0;
   int probes = 0;
   for (int i = 0; i < flows; ++i) {
     const auto at = SimTime::FromNanoseconds(static_cast<int64_t>(rng.Uniform(0, 2e8)));
-    std::vector<LinkId> path = RandomPath(rng, links);
+    std::vector<LinkId> path = path_of(rng);
     const double bytes = std::round(rng.Uniform(1e6, 1e9));
     const Duration lat =
         with_latency ? Duration::Nanoseconds(rng.UniformInt(5000)) : Duration::Zero();
@@ -366,7 +369,7 @@ NetworkStats RunRandomCase(uint64_t seed, int links, int flows, bool with_latenc
       ids.push_back(entry.first);
       paths.push_back(entry.second);
     }
-    const std::vector<double> want = ReferenceMaxMin(paths, c.capacity);
+    const std::vector<double> want = ReferenceMaxMin(paths, capacity);
     for (size_t k = 0; k < ids.size(); ++k) {
       ASSERT_NEAR(net.RateOf(ids[k]), want[k], want[k] * 1e-9) << "seed " << seed;
     }
@@ -387,6 +390,15 @@ NetworkStats RunRandomCase(uint64_t seed, int links, int flows, bool with_latenc
   return net.stats();
 }
 
+NetworkStats RunRandomCase(uint64_t seed, int links, int flows, bool with_latency, bool check_each,
+                           bool wide = false) {
+  Rng rng(seed);
+  RandomCase c = MakeRandomLinks(rng, links, wide);
+  return RunRandomFlows(
+      rng, seed, c.fab, c.capacity, [links](Rng& r) { return RandomPath(r, links); }, flows,
+      with_latency, check_each);
+}
+
 TEST(NetworkModelPropertyTest, RatesMatchAFromScratchSolveAfterEveryChange) {
   for (uint64_t seed = 1; seed <= 20; ++seed) RunRandomCase(seed, 12, 150, false, true);
 }
@@ -402,6 +414,37 @@ TEST(NetworkModelPropertyTest, MixedCapacitiesWithSlack) {
   }
   // The cases reach the solver's second round (a region flow fixed at an unsaturated link
   // that an outside flow out-rates), so that path is covered by the comparisons above.
+  EXPECT_GT(rounds, 0u);
+}
+
+TEST(NetworkModelPropertyTest, RandomFlowsOnAGeneratedRailOptimizedFatTree) {
+  // 8 DGX A100 servers (topologies/generators.h) on a rail-optimized fat tree of radix-8
+  // switches: routes of up to 10 links (PCIe, NIC, leaf, spine, core and back), parallel
+  // ECMP links, NVSwitch inside servers. Random GPU pairs, checked as above.
+  FabricParams p;
+  p.shape = FabricShape::kRailOptimized;
+  p.servers = 8;
+  p.radix = 8;
+  p.levels = 3;
+  p.host_link = {LinkKind::kInfiniband, 25e9, Duration::Nanoseconds(500)};
+  p.switch_link = {LinkKind::kInfiniband, 25e9, Duration::Nanoseconds(200)};
+  const ClusterGraph pod = MakeCluster("pod", MakeServer("dgx", DgxA100Params()), p);
+  std::vector<double> capacity;
+  for (LinkId l = 0; l < pod.link_count(); ++l) {
+    capacity.push_back(pod.link(l).bandwidth_bytes_per_s);
+  }
+  const std::vector<NodeId>& gpus = pod.gpus();
+  const auto path_of = [&](Rng& r) {
+    const NodeId a = gpus[r.UniformInt(gpus.size())];
+    NodeId b = a;
+    while (b == a) b = gpus[r.UniformInt(gpus.size())];
+    return pod.RouteBetween(a, b).links;
+  };
+  uint64_t rounds = 0;
+  for (uint64_t seed = 300; seed <= 305; ++seed) {
+    Rng rng(seed);
+    rounds += RunRandomFlows(rng, seed, pod, capacity, path_of, 400, true, true).extra_rounds;
+  }
   EXPECT_GT(rounds, 0u);
 }
 
