@@ -15,6 +15,8 @@
 // this process: the shared 2-core machine makes wall time noisy.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -26,6 +28,10 @@
 #include "sim/config/config.h"
 
 namespace fleetsim {
+
+// Per process: two builds benchmarking at once must not share the trace files.
+const std::string kTmp = "/tmp/fleetsim_scheduling_bench_" + std::to_string(getpid()) + "_";
+
 namespace {
 
 // The synthetic stream the trace is made from.
@@ -63,8 +69,6 @@ jobs:
       deadline: 5
 scheduler: {checkpoint: "30 s", restart: "1 min"}
 )";
-
-const std::string kTmp = "/tmp/fleetsim_scheduling_bench_";
 
 // Writes the PAI job and task tables of 100,000 synthetic jobs (no header lines, as
 // published): one task per job, inst_num x plan_gpu = the job's GPUs.
@@ -161,4 +165,11 @@ POLICY_BENCH(BM_QueueLimit, "fifo+greedy+admission=queue_limit");
 }  // namespace
 }  // namespace fleetsim
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  std::filesystem::remove_all(fleetsim::kTmp + "dir");  // the generated trace (10 MB)
+  return 0;
+}
