@@ -129,7 +129,8 @@ struct CollectiveId {
 
 class CollectiveEngine final : private EventHandler {
  public:
-  // `net` and `fabric` must be the model's fabric and outlive the engine.
+  // `fabric` must be the one `net` was built on; both must outlive the engine, and the
+  // engine must outlive its running collectives (their flows' completions point at it).
   CollectiveEngine(Simulator& sim, NetworkModel& net, const Fabric& fabric);
   CollectiveEngine(const CollectiveEngine&) = delete;
   CollectiveEngine& operator=(const CollectiveEngine&) = delete;

@@ -3,11 +3,13 @@
 //
 // A flow first waits its path latency (propagation and switching, paid once), then moves
 // its bytes at its max-min fair rate. Rates are recomputed when flows join or leave, and
-// only for the flows the change can affect (see "Incremental solve" in docs/network.md):
-// the flows reachable from the changed links through shared links, minus those whose rate
-// lies below a threshold that the change provably cannot move. Changes made at the same
-// simulated instant are solved together once (a collective that starts 1,000 flows costs
-// one solve, not 1,000).
+// only around the change (docs/network.md, "The incremental solve"): flows whose rate lies
+// below a threshold the change provably cannot move are left alone, and the re-solved
+// region grows from the changed links through saturated links to the flows they are the
+// bottleneck of; a check of the max-min bottleneck condition at the region's edge keeps
+// the result exact. Changes made at the same simulated instant are solved together once
+// (a collective that starts 1,000 flows costs one solve; flows that completion handlers
+// start join the solve of the departures).
 //
 // Progress is lazy: a flow stores (bytes left, rate, time of last rate change); nothing is
 // advanced while rates stay the same. The model keeps ONE pending simulator event, at the
