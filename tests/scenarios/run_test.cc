@@ -98,6 +98,16 @@ TEST(RunTest, WeightStreamingScenarioStreamsOverPcie) {
   EXPECT_GE(svc["overall"]["tpot_s"]["p50"].get<double>(), streamed / 25.6e9);
 }
 
+TEST(RunTest, ShippedPolicyStudyRuns) {
+  // The README's bench-policies example: 2 policies x 2 seeds, a table with both policies.
+  const std::string out = testing::TempPath("policy_study");
+  const auto r = RunCli("bench-policies " + ShellQuote(Scenario("policy-study.yaml")) +
+                        " --policies fifo,tiresias --seeds 2 -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fifo"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tiresias"), std::string::npos) << r.out;
+}
+
 TEST(RunTest, SameSeedGivesByteIdenticalOutputs) {
   const std::string a = testing::TempPath("run_a"), b = testing::TempPath("run_b");
   for (const auto& out : {a, b}) {
