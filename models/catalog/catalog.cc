@@ -18,11 +18,6 @@ namespace fleetsim {
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A quantity written either as "312 TFLOPS" or as {value: "...", source: id, note: "..."}.
 SourcedValue ReadSourced(const ConfigNode& node, const Dimension& d, const SourceRef& fallback,
                          const SourceMap& sources) {
@@ -216,26 +211,14 @@ ModelCard ReadModel(const ConfigNode& node, const SourceMap& sources) {
   return m;
 }
 
-template <class T>
-void Upsert(std::vector<T>& list, T item) {
-  for (auto& existing : list) {
-    if (Lower(existing.name) == Lower(item.name)) {
-      existing = std::move(item);
-      return;
-    }
-  }
-  list.push_back(std::move(item));
-}
-
+// By name, then by alias (both case-insensitive).
 template <class T>
 const T* FindByName(const std::vector<T>& list, const std::string& name) {
-  const std::string key = Lower(name);
-  for (const auto& e : list) {
-    if (Lower(e.name) == key) return &e;
-  }
+  if (const T* e = FindEntryByName(list, name)) return e;
+  const std::string key = LowerName(name);
   for (const auto& e : list) {
     for (const auto& a : e.aliases) {
-      if (Lower(a) == key) return &e;
+      if (LowerName(a) == key) return &e;
     }
   }
   return nullptr;
@@ -274,14 +257,14 @@ void Catalog::LoadDocument(const ConfigNode& root) {
   // Within one file a name or alias may appear once; across files the later file wins.
   std::set<std::string> seen;
   auto claim = [&](const ConfigNode& where, const std::string& n) {
-    if (!seen.insert(Lower(n)).second) where.Fail("name or alias '" + n + "' is used twice");
+    if (!seen.insert(LowerName(n)).second) where.Fail("name or alias '" + n + "' is used twice");
   };
   if (auto devs = r.Optional("devices")) {
     for (const auto& item : devs->Items()) {
       DeviceSpec d = ReadDevice(item, sources);
       claim(item, d.name);
       for (const auto& a : d.aliases) claim(item, a);
-      Upsert(devices_, std::move(d));
+      UpsertByName(devices_, std::move(d));
     }
   }
   seen.clear();
@@ -290,7 +273,7 @@ void Catalog::LoadDocument(const ConfigNode& root) {
       ModelCard m = ReadModel(item, sources);
       claim(item, m.name);
       for (const auto& a : m.aliases) claim(item, a);
-      Upsert(models_, std::move(m));
+      UpsertByName(models_, std::move(m));
     }
   }
   r.Finish();

@@ -1,11 +1,14 @@
 // Reading the provenance of data files: the `sources:` map every catalog, price and other
-// data file starts with, references to it, and entry names. Shared by the hardware catalog
+// data file starts with, references to it, and entry names (their rules, and lookup and
+// override by name). Shared by the hardware catalog
 // (catalog.cc) and the price catalog (models/pricing/price_catalog.cc), so that every data
 // file follows one set of rules and one set of messages.
 #pragma once
 
+#include <cctype>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "models/catalog/source.h"
 
@@ -27,5 +30,35 @@ SourceRef LookupSource(const SourceMap& sources, const ConfigNode& node);
 
 // Entry names: non-empty, letters, digits, '.', '_' and '-' only.
 void CheckEntryName(const ConfigNode& node, const std::string& name);
+
+// Entry names compare case-insensitively in every data file.
+inline std::string LowerName(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Adds `item` to `list`, replacing an entry of the same name (a user file overrides a shipped
+// entry). T has a `name` member.
+template <class T>
+void UpsertByName(std::vector<T>& list, T item) {
+  const std::string key = LowerName(item.name);
+  for (auto& existing : list) {
+    if (LowerName(existing.name) == key) {
+      existing = std::move(item);
+      return;
+    }
+  }
+  list.push_back(std::move(item));
+}
+
+// The entry named `name` (case-insensitive), or nullptr.
+template <class T>
+const T* FindEntryByName(const std::vector<T>& list, const std::string& name) {
+  const std::string key = LowerName(name);
+  for (const auto& e : list) {
+    if (LowerName(e.name) == key) return &e;
+  }
+  return nullptr;
+}
 
 }  // namespace fleetsim

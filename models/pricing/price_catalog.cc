@@ -19,11 +19,6 @@ namespace {
 // {value, source, note} overrides); they are repeated here rather than shared because the
 // price file adds checks of its own (dates, ranges, groups of keys).
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 enum class Check { kPositive, kNonNegative, kFraction, kDiscount, kAtLeastOne, kCount };
 
 struct Field {
@@ -223,25 +218,6 @@ void CheckPowerAsWritten(const ConfigNode& entry, const NumberTable& n,
 }
 
 template <class T>
-void Upsert(std::vector<T>& list, T item) {
-  for (auto& existing : list) {
-    if (Lower(existing.name) == Lower(item.name)) {
-      existing = std::move(item);
-      return;
-    }
-  }
-  list.push_back(std::move(item));
-}
-
-template <class T>
-const T* FindByName(const std::vector<T>& list, const std::string& name) {
-  for (const auto& e : list) {
-    if (Lower(e.name) == Lower(name)) return &e;
-  }
-  return nullptr;
-}
-
-template <class T>
 std::vector<std::string> Names(const std::vector<T>& list) {
   std::vector<std::string> names;
   for (const auto& e : list) names.push_back(e.name);
@@ -354,7 +330,7 @@ void PriceCatalog::AddDocument(const ConfigNode& root) {
 
   std::set<std::string> seen;
   auto claim = [&](const ConfigNode& where, const std::string& n) {
-    if (!seen.insert(Lower(n)).second) where.Fail("name '" + n + "' is used twice");
+    if (!seen.insert(LowerName(n)).second) where.Fail("name '" + n + "' is used twice");
   };
 
   if (auto list = r.Optional("sites")) {
@@ -371,7 +347,7 @@ void PriceCatalog::AddDocument(const ConfigNode& root) {
       std::map<std::string, ConfigNode> where;
       ReadNumbers(item, ir, SiteFields(), s.source, sources, s.numbers, where);
       ir.Finish();
-      Upsert(sites_, std::move(s));
+      UpsertByName(sites_, std::move(s));
     }
   }
 
@@ -435,7 +411,7 @@ void PriceCatalog::AddDocument(const ConfigNode& root) {
         }
       }
       CheckPowerAsWritten(item, o.numbers, where, /*required=*/false, *device);
-      Upsert(cloud_, std::move(o));
+      UpsertByName(cloud_, std::move(o));
     }
   }
 
@@ -467,7 +443,7 @@ void PriceCatalog::AddDocument(const ConfigNode& root) {
       ReadNumbers(item, ir, OwnedOfferFields(), o.source, sources, o.numbers, where);
       ir.Finish();
       CheckPowerAsWritten(item, o.numbers, where, /*required=*/true, *device);
-      Upsert(owned_, std::move(o));
+      UpsertByName(owned_, std::move(o));
     }
   }
   r.Finish();
@@ -476,7 +452,7 @@ void PriceCatalog::AddDocument(const ConfigNode& root) {
   // the entries that use it.
   if (default_site_node) site_refs.emplace_back(default_site_, *default_site_node);
   for (const auto& [site, node] : site_refs) {
-    if (!FindByName(sites_, site)) {
+    if (!FindEntryByName(sites_, site)) {
       node.Fail("unknown site '" + site + "'", ClosestName(site, Names(sites_)).value_or(""));
     }
   }
@@ -495,19 +471,19 @@ PriceCatalog PriceCatalog::LoadShipped(const std::string& data_dir, const Catalo
 // ---------------------------------------------------------------- lookups
 
 const CloudOffer& PriceCatalog::FindCloud(const std::string& name) const {
-  if (auto o = FindByName(cloud_, name)) return *o;
+  if (auto o = FindEntryByName(cloud_, name)) return *o;
   throw InputError("unknown cloud offer '" + name + "' (see `fleetsim list prices`)",
                    ClosestName(name, Names(cloud_)).value_or(""));
 }
 
 const OwnedOffer& PriceCatalog::FindOwned(const std::string& name) const {
-  if (auto o = FindByName(owned_, name)) return *o;
+  if (auto o = FindEntryByName(owned_, name)) return *o;
   throw InputError("unknown owned offer '" + name + "' (see `fleetsim list prices`)",
                    ClosestName(name, Names(owned_)).value_or(""));
 }
 
 const Site& PriceCatalog::FindSite(const std::string& name) const {
-  if (auto s = FindByName(sites_, name)) return *s;
+  if (auto s = FindEntryByName(sites_, name)) return *s;
   throw InputError("unknown site '" + name + "' (see `fleetsim list prices`)",
                    ClosestName(name, Names(sites_)).value_or(""));
 }
