@@ -87,6 +87,7 @@ void TrainingJobSim::OnSegmentEnd() {
     state_ = State::kDone;
     m_.finished = true;
     m_.finish_time_s = sim_.Now().seconds();
+    if (on_finished_) on_finished_();
     return;
   }
   // The segment ended at a checkpoint boundary: write it.

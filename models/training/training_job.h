@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,9 @@ class TrainingJobSim {
   // Closes the metrics at the horizon: counts the running segment's completed iterations.
   void Finish(SimTime horizon);
   const TrainingJobMetrics& metrics() const { return m_; }
+  // Called once, at the simulated instant the last iteration ends (e.g. to release the
+  // job's GPUs for billing). Set before Start().
+  void SetOnFinished(std::function<void()> f) { on_finished_ = std::move(f); }
   int64_t iterations_per_checkpoint() const { return per_checkpoint_; }
 
  private:
@@ -86,6 +90,7 @@ class TrainingJobSim {
   void OnRestartEnd();
   void Slice(const char* name, SimTime start, SimTime end, int64_t iterations);
   void DrawNextFailure();
+  std::function<void()> on_finished_;
 
   Simulator& sim_;
   std::string name_;
