@@ -13,6 +13,7 @@
 #include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
 #include "scenarios/replica_binding.h"
+#include "scenarios/report/report_html.h"
 #include "sim/config/config_error.h"
 #include "sim/simulator.h"
 #include "sim/trace/timeseries.h"
@@ -343,6 +344,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   }
   ts.Close();
   if (trace) trace->Close();
+  WriteRunReport(opt.out_dir);  // report.html, from the files just written
 
   out << "fleetsim run: " << sc.name << " (" << FormatDuration(sc.duration) << " simulated, seed "
       << seed << ")\n";

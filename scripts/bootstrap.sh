@@ -14,6 +14,8 @@ fi
 
 packages=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libgtest-dev libgmock-dev
           libbenchmark-dev nlohmann-json3-dev)
+# The tests open report.html in a real headless browser (tests/scenarios/report_browser_test.cc).
+if [[ "$mode" == "test" ]]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

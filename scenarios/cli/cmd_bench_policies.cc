@@ -10,6 +10,7 @@
 #include "models/scheduling/policy_scenario.h"
 #include "scenarios/cli/args.h"
 #include "scenarios/cli/commands.h"
+#include "scenarios/report/report_html.h"
 #include "sim/config/config_error.h"
 
 namespace fleetsim {
@@ -28,7 +29,8 @@ int RunBenchPolicies(const std::vector<std::string>& args) {
   ArgParser p("bench-policies",
               "Run every policy x seed of a policy scenario in parallel and print the mean and\n"
               "95 % confidence interval of JCT, queueing delay, makespan, utilisation, SLO\n"
-              "attainment, cost and fairness; writes policies.csv, runs.csv and policies.svg.\n"
+              "attainment, cost and fairness; writes policies.csv, runs.csv, policies.svg and\n"
+              "report.html (the charts, with each seed's value).\n"
               "Output is identical for any number of threads. Exit code 1 if a run stalled.\n"
               "Without --policies: the scheduler: section, then every named policy. Policy\n"
               "names and combinations: fleetsim list policies.");
@@ -69,11 +71,13 @@ int RunBenchPolicies(const std::vector<std::string>& args) {
   WriteFile(dir / "policies.csv", SweepCsv(result));
   WriteFile(dir / "runs.csv", RunsCsv(result));
   WriteFile(dir / "policies.svg", SweepSvg(result, scenario.name));
+  WriteFile(dir / "report.html", PolicyReportHtml(ComparePolicies(result, scenario.name)));
 
   std::cout << scenario.name << ": " << policies.size() << " policies x " << seeds << " seeds\n";
   if (const TraceSummary* t = scenario.workload->trace_summary()) std::cout << t->Format();
   std::cout << FormatSweepTable(result);
-  std::cout << "wrote " << (dir / "policies.csv").string() << ", runs.csv, policies.svg\n";
+  std::cout << "wrote " << (dir / "policies.csv").string()
+            << ", runs.csv, policies.svg, report.html\n";
   std::cerr << "fleetsim: " << result.runs.size() << " simulations in " << wall << " s on "
             << std::min<int64_t>(threads, static_cast<int64_t>(result.runs.size())) << " threads\n";
   if (result.any_stalled()) {

@@ -23,5 +23,6 @@ int RunValidate(const std::vector<std::string>& args);
 int RunRun(const std::vector<std::string>& args);
 int RunBenchPolicies(const std::vector<std::string>& args);
 int RunTopo(const std::vector<std::string>& args);
+int RunReport(const std::vector<std::string>& args);
 
 }  // namespace fleetsim

@@ -23,6 +23,8 @@ const std::vector<Command>& Commands() {
       {"topo", "inspect a topology file: show (counts, bandwidths), dot, route", RunTopo},
       {"bench-policies", "compare scheduling policies x seeds in parallel: mean and 95 % CI",
        RunBenchPolicies},
+      {"report", "write report.html (charts, no network needed) from an output directory",
+       RunReport},
   };
   return commands;
 }
