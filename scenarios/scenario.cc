@@ -202,6 +202,10 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog) 
     if (auto n = lr.Optional("flash_attention")) lay.flash_attention = n->AsBool();
     if (auto n = lr.Optional("sequence_parallel")) lay.sequence_parallel = n->AsBool();
     if (auto n = lr.Optional("dp_overlap")) lay.dp_overlap = n->AsBool();
+    if (auto n = lr.Optional("dropout")) lay.dropout = n->AsBool();
+    if (auto n = lr.Optional("grad_accumulation_fusion")) {
+      lay.grad_accumulation_fusion = n->AsBool();
+    }
     lr.Finish();
   }
   if (auto fnode = r.Optional("failures")) {

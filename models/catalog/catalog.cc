@@ -85,6 +85,7 @@ DeviceEfficiency ReadEfficiency(const ConfigNode& node, const SourceMap& sources
   auto value = [&](const ConfigNode& n) { return UnwrapSourced(n, sources); };
   e.gemm_max = ReadFraction(value(r.Required("gemm_max")));
   e.memory = ReadFraction(value(r.Required("memory")));
+  if (auto v = r.Optional("training_gemm_max")) e.training_gemm_max = ReadFraction(value(*v));
   if (auto v = r.Optional("sm_count")) e.sm_count = ReadPositiveInt(*v, sources);
   if (auto v = r.Optional("gemm_tile")) e.gemm_tile = ReadPositiveInt(*v, sources);
   if (auto v = r.Optional("kernel_overhead")) {

@@ -26,6 +26,10 @@ struct LinkSpec {
 struct DeviceEfficiency {
   // Large dense GEMM throughput / dense peak, at the best shape (e.g. a MAMF measurement).
   double gemm_max = 0;
+  // The same ceiling sustained in end-to-end training (hours at the power limit, the training
+  // stack's GEMM kernels), used by the training iteration model instead of gemm_max; 0 = not
+  // calibrated, use gemm_max. docs/training.md ("Calibration") says how it was obtained.
+  double training_gemm_max = 0;
   // Streaming multiprocessors (or compute units) that tiles of a GEMM are spread over; sets
   // the wave quantisation. 0 = unknown: no wave quantisation is modelled.
   int64_t sm_count = 0;

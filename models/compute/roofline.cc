@@ -40,6 +40,7 @@ Efficiency ResolveEfficiency(const DeviceSpec& device) {
   const DeviceEfficiency& c = *device.efficiency;
   Efficiency e;
   e.gemm_max = c.gemm_max;
+  e.training_gemm_max = c.training_gemm_max;
   e.memory = c.memory;
   e.sm_count = c.sm_count;
   e.gemm_tile = c.gemm_tile;
@@ -90,7 +91,11 @@ StepTiming TimeStep(const OpList& list, const DeviceSpec& device, const TimingOp
   if (!device.memory_bandwidth_bytes_per_s) {
     throw InputError("device '" + device.name + "' has no memory bandwidth in the catalog");
   }
-  const Efficiency e = ResolveEfficiency(device);
+  Efficiency e = ResolveEfficiency(device);
+  if (opt.training && e.training_gemm_max > 0) {
+    e.gemm_max = e.training_gemm_max;
+    e.origin += " (training_gemm_max)";
+  }
   const double bandwidth = device.memory_bandwidth_bytes_per_s->value * e.memory;
   StepTiming st;
   st.efficiency_origin = e.origin;

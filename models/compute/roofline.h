@@ -42,6 +42,7 @@ namespace fleetsim {
 // kind (DefaultEfficiency), with where they came from.
 struct Efficiency {
   double gemm_max = 0;
+  double training_gemm_max = 0;  // DeviceEfficiency::training_gemm_max; 0 = none
   double memory = 0;
   int64_t sm_count = 0;  // 0: no wave quantisation
   int64_t gemm_tile = 128;
@@ -124,6 +125,9 @@ struct TimingOptions {
   // nullptr: collectives are not timed (compute-only); their bytes remain in the op list.
   AllReduceSeconds allreduce;
   int64_t sequences = 0;  // for the runtime's per-sequence cost
+  // Training: the GEMM and attention products use the device's training_gemm_max (the
+  // ceiling sustained in end-to-end training) in place of gemm_max when it has one.
+  bool training = false;
 };
 
 // Preconditions (InputError otherwise): the device has a memory bandwidth and a peak at

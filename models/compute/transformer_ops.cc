@@ -22,6 +22,8 @@ struct Dims {
   bool llama = false;
   bool causal = true;  // BERT attends both ways
   int64_t layers = 0;
+  bool dropout = false;
+  bool grad_accumulation_fusion = true;
 };
 
 Dims MakeDims(const ModelCard& m, const OpOptions& opt) {
@@ -45,6 +47,8 @@ Dims MakeDims(const ModelCard& m, const OpOptions& opt) {
   d.llama = m.architecture == Architecture::kLlama;
   d.causal = m.architecture != Architecture::kBert;
   d.layers = opt.layers == 0 ? m.layers : opt.layers;
+  d.dropout = opt.dropout;
+  d.grad_accumulation_fusion = opt.grad_accumulation_fusion;
   return d;
 }
 
@@ -115,8 +119,10 @@ void AppendLayerForward(std::vector<Op>& out, const Dims& d, Precision p, int64_
   out.push_back(Gemm("out_proj", d, p, count, rows, static_cast<int64_t>(d.h),
                      d.ht * static_cast<int64_t>(d.d)));
   if (d.tp > 1) out.push_back(AllReduce("attn_allreduce", d, p, count, rows * d.h * d.bpe));
-  out.push_back(
-      Elementwise("residual_add", p, count, norm_rows * d.h, 3 * norm_rows * d.h * d.bpe));
+  // Bias-dropout-add (one fused kernel): reads the block output and the residual, writes
+  // the sum, and with dropout its 1-byte mask.
+  const double add_bytes = (3 * d.bpe + (d.dropout ? 1 : 0)) * norm_rows * d.h;
+  out.push_back(Elementwise("residual_add", p, count, norm_rows * d.h, add_bytes));
   out.push_back(Elementwise("post_norm", p, count, 5 * norm_rows * d.h, 2 * norm_rows * d.h * d.bpe,
                             norm_weights));
   const int64_t ft = Ceil(d.ft);
@@ -131,36 +137,63 @@ void AppendLayerForward(std::vector<Op>& out, const Dims& d, Precision p, int64_
     out.push_back(Gemm("fc2", d, p, count, rows, static_cast<int64_t>(d.h), ft));
   }
   if (d.tp > 1) out.push_back(AllReduce("mlp_allreduce", d, p, count, rows * d.h * d.bpe));
-  out.push_back(
-      Elementwise("residual_add", p, count, norm_rows * d.h, 3 * norm_rows * d.h * d.bpe));
+  out.push_back(Elementwise("residual_add", p, count, norm_rows * d.h, add_bytes));
   for (size_t i = first; i < out.size(); ++i) out[i].phase = phase;
 }
 
-// Causal attention over `seqs` sequences of `s` tokens (training, or whole prompts).
-Op TrainingAttention(const Dims& d, Precision p, int64_t seqs, int64_t s, bool flash) {
+// Causal FlashAttention over `seqs` sequences of `s` tokens (training): one kernel.
+Op FlashTrainingAttention(const Dims& d, Precision p, int64_t seqs, int64_t s) {
   Op op;
   op.name = "attention";
   op.kind = OpKind::kAttention;
   op.precision = p;
   const double rows = static_cast<double>(seqs) * s;
-  // FlashAttention skips the masked half of a causal score matrix; a materialising kernel
-  // computes all s x s scores and masks them.
-  const double pairs = (flash && d.causal) ? seqs * (s * (s + 1.0) / 2) : seqs * double(s) * s;
+  // FlashAttention skips the masked half of a causal score matrix.
+  const double pairs = d.causal ? seqs * (s * (s + 1.0) / 2) : seqs * double(s) * s;
   op.flops = 4.0 * pairs * d.ht * d.d;  // QK^T and PV: 2 FLOPs x d each per pair and head
   // Q, K, V read and O written; FlashAttention also writes the softmax statistics (fp32).
   op.activation_bytes = (2.0 * rows * d.ht * d.d + 2.0 * rows * d.kvt * d.d) * d.bpe;
-  if (flash) {
-    op.activation_bytes += rows * d.ht * 4.0;
-    op.kernels = 1;
-  } else {
-    // Scores written, read by the softmax, probabilities written, read by PV.
-    op.activation_bytes += 4.0 * seqs * d.ht * double(s) * s * d.bpe;
-    op.kernels = 3;
-  }
+  op.activation_bytes += rows * d.ht * 4.0;
+  op.kernels = 1;
   op.m = seqs * s * d.ht;
   op.n = static_cast<int64_t>(d.d);
   op.k = s;
   return op;
+}
+
+// A materialising attention as separate kernels (transformer_ops.h has the byte counts and
+// the source): scores, softmax, dropout (when on), context. E = seqs x heads x s x s score
+// elements per GPU.
+std::vector<Op> UnfusedTrainingAttention(const Dims& d, Precision p, int64_t seqs, int64_t s) {
+  const double rows = static_cast<double>(seqs) * s;
+  const double E = static_cast<double>(seqs) * d.ht * double(s) * s;
+  const double q_bytes = rows * d.ht * d.d * d.bpe;    // Q, or the context output
+  const double kv_bytes = rows * d.kvt * d.d * d.bpe;  // K, or V
+  std::vector<Op> out;
+  Op scores;
+  scores.name = "attn_scores";
+  scores.kind = OpKind::kAttention;
+  scores.precision = p;
+  scores.flops = 2.0 * E * d.d;
+  scores.activation_bytes = q_bytes + kv_bytes + E * d.bpe;
+  scores.m = seqs * s * d.ht;  // the batched s x s outputs stacked: the same tile count
+  scores.n = s;
+  scores.k = static_cast<int64_t>(d.d);
+  out.push_back(scores);
+  // Scale, mask, max, exp, sum, divide: ~5 FLOPs per element (vector units).
+  out.push_back(Elementwise("attn_softmax", p, 1, 5 * E, 2 * E * d.bpe));
+  if (d.dropout) out.push_back(Elementwise("attn_dropout", p, 1, 2 * E, (2 * d.bpe + 1) * E));
+  Op context;
+  context.name = "attn_context";
+  context.kind = OpKind::kAttention;
+  context.precision = p;
+  context.flops = 2.0 * E * d.d;
+  context.activation_bytes = E * d.bpe + kv_bytes + q_bytes;
+  context.m = seqs * s * d.ht;
+  context.n = static_cast<int64_t>(d.d);
+  context.k = s;
+  out.push_back(context);
+  return out;
 }
 
 std::vector<Op> BackwardOf(const Op& f, const Dims& d, bool flash) {
@@ -177,10 +210,44 @@ std::vector<Op> BackwardOf(const Op& f, const Dims& d, bool flash) {
       wgrad.activation_bytes =
           (static_cast<double>(f.m) * f.n + static_cast<double>(f.m) * f.k) * d.bpe;
       out.push_back(dgrad);
-      out.push_back(wgrad);
+      if (d.grad_accumulation_fusion) {
+        out.push_back(wgrad);
+      } else {
+        // The GEMM writes the gradient; an add kernel reads it and reads and writes the
+        // main gradient (same precision: Megatron-LM 2021 without
+        // --accumulate-allreduce-grads-in-fp32).
+        wgrad.weight_bytes = static_cast<double>(f.n) * f.k * d.bpe;
+        out.push_back(wgrad);
+        out.push_back(Elementwise(f.name + "_grad_accumulate", f.precision, f.count,
+                                  static_cast<double>(f.n) * f.k, 3.0 * f.n * f.k * d.bpe));
+      }
       break;
     }
     case OpKind::kAttention: {
+      if (f.name == "attn_scores" || f.name == "attn_context") {
+        // Two batched products each. For the scores S = Q K^T: dQ = dS K and dK = dS^T Q,
+        // each reading the s x s gradient dS. For the context O = P V: dP = dO V^T writes
+        // the s x s gradient, dV = P^T dO reads P.
+        const double E_bytes = f.flops / (2.0 * d.d) * d.bpe;  // one pass over the scores
+        const double small = f.activation_bytes - E_bytes;     // the Q / K / V / O tensors
+        const bool scores = f.name == "attn_scores";
+        Op a = f, b = f;
+        a.name = f.name + (scores ? "_dq" : "_dp");
+        b.name = f.name + (scores ? "_dk" : "_dv");
+        a.activation_bytes = E_bytes + small;
+        b.activation_bytes = E_bytes + small;
+        // dQ, dK and dV are (rows x heads) x head_dim outputs with the scores' length as
+        // inner dimension; dP is an s x s output with head_dim inner, like the scores.
+        const int64_t s_len = scores ? f.n : f.k;
+        a.m = b.m = f.m;
+        a.n = scores ? static_cast<int64_t>(d.d) : s_len;
+        a.k = scores ? s_len : static_cast<int64_t>(d.d);
+        b.n = static_cast<int64_t>(d.d);
+        b.k = s_len;
+        out.push_back(a);
+        out.push_back(b);
+        break;
+      }
       Op b = f;
       b.name = f.name + "_bwd";
       b.flops = f.flops * (flash ? 2.5 : 2.0);
@@ -194,6 +261,15 @@ std::vector<Op> BackwardOf(const Op& f, const Dims& d, bool flash) {
       b.name = f.name + "_bwd";
       b.flops = 2 * f.flops;
       b.activation_bytes = 2 * f.activation_bytes;
+      if (f.name == "attn_softmax") {
+        b.activation_bytes = 1.5 * f.activation_bytes;  // reads dP and P, writes dS
+      } else if (f.name == "attn_dropout") {
+        b.activation_bytes = f.activation_bytes;  // reads the gradient and mask, writes
+        b.flops = f.flops / 2;
+      } else if (f.name == "cross_entropy") {
+        b.activation_bytes = f.activation_bytes * 14.0 / 38.0;  // transformer_ops.h
+        b.flops = f.flops / 5;
+      }
       out.push_back(b);
       break;
     }
@@ -362,10 +438,11 @@ OpList TrainingMicroBatchOps(const ModelCard& m, const TrainingShape& shape, con
         Elementwise("embedding", p, 1, rows * d.h, 2 * rows * d.h * d.bpe, rows * d.h * d.bpe));
     if (d.tp > 1) ops.push_back(AllReduce("embedding_allreduce", d, p, 1, rows * d.h * d.bpe));
   }
+  const std::vector<Op> attention =
+      flash ? std::vector<Op>{FlashTrainingAttention(d, p, shape.micro_batch, shape.seq_len)}
+            : UnfusedTrainingAttention(d, p, shape.micro_batch, shape.seq_len);
   std::vector<Op> layer;
-  AppendLayerForward(layer, d, p, rows, norm_rows,
-                     {TrainingAttention(d, p, shape.micro_batch, shape.seq_len, flash)},
-                     OpPhase::kForward, L);
+  AppendLayerForward(layer, d, p, rows, norm_rows, attention, OpPhase::kForward, L);
   ops.insert(ops.end(), layer.begin(), layer.end());
 
   std::vector<Op> head;
@@ -373,9 +450,11 @@ OpList TrainingMicroBatchOps(const ModelCard& m, const TrainingShape& shape, con
     head.push_back(Elementwise("final_norm", p, 1, 5 * norm_rows * d.h, 2 * norm_rows * d.h * d.bpe,
                                d.h * d.bpe));
     head.push_back(Gemm("lm_head", d, p, 1, rows, d.vt, static_cast<int64_t>(d.h)));
-    // Vocabulary-parallel cross-entropy on fp32 logits: read them, write their gradient.
-    head.push_back(Elementwise("cross_entropy", Precision::kFp32, 1, 5.0 * rows * d.vt,
-                               2.0 * rows * d.vt * 4.0));
+    // Vocabulary-parallel cross-entropy on fp32 logits, unfused: 38 bytes per logit forward
+    // (transformer_ops.h), 14 backward.
+    head.push_back(
+        Elementwise("cross_entropy", Precision::kFp32, 1, 5.0 * rows * d.vt, 38.0 * rows * d.vt));
+    head.back().kernels = 6;
     ops.insert(ops.end(), head.begin(), head.end());
   }
 
@@ -391,17 +470,16 @@ OpList TrainingMicroBatchOps(const ModelCard& m, const TrainingShape& shape, con
   }
   if (shape.recompute == Recompute::kFull) {
     std::vector<Op> again;
-    AppendLayerForward(again, d, p, rows, norm_rows,
-                       {TrainingAttention(d, p, shape.micro_batch, shape.seq_len, flash)},
-                       OpPhase::kRecompute, L);
+    AppendLayerForward(again, d, p, rows, norm_rows, attention, OpPhase::kRecompute, L);
     ops.insert(ops.end(), again.begin(), again.end());
   } else if (shape.recompute == Recompute::kSelective && !flash) {
     // FlashAttention's backward recomputes the scores anyway: selective recomputation then
-    // costs nothing extra.
-    Op a = TrainingAttention(d, p, shape.micro_batch, shape.seq_len, flash);
-    a.count = L;
-    a.phase = OpPhase::kRecompute;
-    ops.push_back(a);
+    // costs nothing extra. Otherwise the attention core's kernels run again.
+    for (Op a : attention) {
+      a.count = L;
+      a.phase = OpPhase::kRecompute;
+      ops.push_back(a);
+    }
   }
   for (auto it = layer.rbegin(); it != layer.rend(); ++it) {
     for (auto& b : BackwardOf(*it, d, flash)) ops.push_back(b);

@@ -85,9 +85,18 @@ struct OpOptions {
   Precision kv_precision = Precision::kBf16;  // KV cache (inference)
   bool flash_attention = true;                // no s x s scores written to memory
   bool sequence_parallel = false;             // training: norms / adds split by t
-  int64_t layers = 0;                         // 0 = all; a pipeline stage passes its share
-  bool include_embedding = true;              // first pipeline stage
-  bool include_head = true;                   // last pipeline stage (final norm, LM head)
+  // Training only. Dropout (GPT-2/3-era models, p = 0.1 on the attention probabilities and
+  // on each block's output): a materialising attention gets a dropout kernel on its s x s
+  // probabilities, the residual adds write a 1-byte mask per element. Off: Llama-era models.
+  bool dropout = false;
+  // Training only. Weight gradients accumulated into the main gradient inside the wgrad
+  // GEMM (Megatron-LM's gradient-accumulation fusion, 2022+). Off: the GEMM writes the
+  // gradient and a separate add kernel reads it and reads and writes the main gradient
+  // (Megatron-LM 2021 local DDP: param.main_grad.add_(param.grad.data) after each GEMM).
+  bool grad_accumulation_fusion = true;
+  int64_t layers = 0;             // 0 = all; a pipeline stage passes its share
+  bool include_embedding = true;  // first pipeline stage
+  bool include_head = true;       // last pipeline stage (final norm, LM head)
 };
 
 // --- Training: one micro-batch, forward + backward (+ recomputation) ---------------------
@@ -99,6 +108,19 @@ struct TrainingShape {
 // Backward GEMMs are two GEMMs per forward GEMM (input gradient and weight gradient), so
 // 2x the forward GEMM FLOPs; FlashAttention's backward is 2.5x its forward (it recomputes
 // the scores: 5 matrix products against 2, Dao 2023), a materialising attention's is 2x.
+// Without FlashAttention the attention is the separate kernels of Megatron-LM (2021,
+// megatron/model/transformer.py ParallelAttention): scores QK^T (baddbmm, writes the
+// b a s^2 scores), fused scale-mask-softmax (reads them, writes the probabilities),
+// dropout when on (reads, writes the dropped probabilities and a 1-byte mask), context PV
+// (bmm, reads them): 13 bytes per score element forward at 2-byte precision (11 without
+// dropout); backward dP = dO V^T (writes 2), dV = P^T dO (reads 2), dropout backward
+// (reads 2 + 1, writes 2), softmax backward (reads dP and P, writes dS: 6), dQ = dS K and
+// dK = dS^T Q (read 2 each): 19 bytes (14 without dropout). Each kernel is its own roofline,
+// so the s^2 traffic adds to the matrix products instead of hiding under them.
+// The vocabulary-parallel cross-entropy runs unfused on fp32 logits (Megatron-LM
+// _VocabParallelCrossEntropy on output.float()): forward cast (2 + 4 bytes per logit), max
+// (4), subtract (8), exp (8), sum (4), divide (8) = 38 bytes per logit; backward scale (8)
+// and cast back (4 + 2) = 14.
 // Preconditions (InputError otherwise): tp >= 1 divides heads, micro_batch, seq_len >= 1.
 OpList TrainingMicroBatchOps(const ModelCard& m, const TrainingShape& shape, const OpOptions& opt);
 

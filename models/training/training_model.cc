@@ -28,6 +28,8 @@ StageTime TimeStage(const ModelCard& m, const DeviceSpec& device, const Training
   o.precision = lay.precision;
   o.flash_attention = lay.flash_attention;
   o.sequence_parallel = lay.sequence_parallel;
+  o.dropout = lay.dropout;
+  o.grad_accumulation_fusion = lay.grad_accumulation_fusion;
   o.layers = m.layers / lay.pp;
   o.include_embedding = first;
   o.include_head = last;
@@ -37,6 +39,7 @@ StageTime TimeStage(const ModelCard& m, const DeviceSpec& device, const Training
   shape.recompute = lay.recompute;
   TimingOptions t;
   t.allreduce = net.tp_allreduce;
+  t.training = true;
   const StepTiming st = TimeStep(TrainingMicroBatchOps(m, shape, o), device, t);
   StageTime r;
   r.total_s = st.total_s;
@@ -190,6 +193,15 @@ TrainingIteration TrainingIterationTime(const ModelCard& m, const DeviceSpec& de
   r.dp_comm_s = InterNodeAllReduceSeconds(net, grad_bytes, lay.dp);
   const double overlap = lay.dp_overlap ? r.backward_s : 0;
   r.dp_exposed_s = ExposedSeconds(r.dp_comm_s, overlap);
+  if (lay.dp_overlap && lay.dp > 1) {
+    // Buckets are reduced as they fill, in reverse parameter order: the last one holds the
+    // first stage's embedding table (a tensor larger than the 25 MB bucket cap gets a bucket
+    // of its own), whose gradient is complete only when the backward ends. Its all-reduce
+    // cannot overlap anything (PyTorch DDP, Li et al. VLDB 2020, sections 3.2.3 and 4.2).
+    const double last_bucket =
+        std::max(kDdpBucketBytes, EmbeddingParameterCount(m) / lay.tp * kAdamGradientBytes);
+    r.dp_exposed_s = std::max(r.dp_exposed_s, InterNodeAllReduceSeconds(net, last_bucket, lay.dp));
+  }
 
   const double hbm =
       device.memory_bandwidth_bytes_per_s

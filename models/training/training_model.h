@@ -19,8 +19,11 @@
 //              overlap = the backward of the last micro-batch when dp_overlap is on (the
 //              bucketed all-reduce of PyTorch DDP runs while the last backward computes;
 //              ASSUMPTION: earlier micro-batches only accumulate gradients, so nothing
-//              overlaps before the last backward). With ZeRO >= 1 the all-reduce becomes a
-//              reduce-scatter + all-gather of the same total bytes: same time.
+//              overlaps before the last backward); at least the all-reduce of the last
+//              bucket (the first stage's embedding gradient, or kDdpBucketBytes) stays
+//              exposed: it is complete only when the backward ends. With ZeRO >= 1 the
+//              all-reduce becomes a reduce-scatter + all-gather of the same total bytes:
+//              same time.
 //   optimizer= Adam over the params per GPU, memory bound: kAdamStepBytesPerParam bytes per
 //              parameter at the HBM bandwidth x memory efficiency, divided by dp with ZeRO >= 1
 //   iteration= pipeline + pp comm + exposed dp comm + optimizer
@@ -58,7 +61,9 @@ struct TrainingLayout {
   Precision precision = Precision::kBf16;
   bool flash_attention = true;
   bool sequence_parallel = false;
-  bool dp_overlap = true;  // overlap the gradient all-reduce with the last backward
+  bool dp_overlap = true;                // overlap the gradient all-reduce with the last backward
+  bool dropout = false;                  // OpOptions::dropout (GPT-3-era models train with it)
+  bool grad_accumulation_fusion = true;  // OpOptions::grad_accumulation_fusion
   int64_t Gpus() const { return static_cast<int64_t>(tp) * pp * dp; }
 };
 
@@ -85,6 +90,9 @@ TrainingNetwork DgxH100Network();
 // 2-byte gradient, read and write the fp32 master weight, m and v (3 x 8), write the
 // 2-byte weight = 28. The state sizes are those of Rajbhandari et al. 2020 (ZeRO, sec. 3.1).
 inline constexpr double kAdamStepBytesPerParam = 28;
+// PyTorch DDP's default bucket size (bucket_cap_mb = 25; Li et al., "PyTorch Distributed",
+// VLDB 2020): with dp_overlap the last bucket's all-reduce is exposed.
+inline constexpr double kDdpBucketBytes = 25e6;
 
 struct TrainingIteration {
   int64_t microbatches = 0;  // m, per pipeline

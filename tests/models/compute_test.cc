@@ -45,6 +45,8 @@ TEST(ComputeEfficiencyTest, CatalogBlockIsLoadedWithItsSource) {
   EXPECT_DOUBLE_EQ(e.memory, 0.90);
   EXPECT_NEAR(e.kernel_overhead_s, 3e-6, 1e-12);
   EXPECT_NE(e.origin.find("mamf-table"), std::string::npos) << e.origin;
+  // The training ceiling (docs/training.md, Calibration): 0.69, used only by training timings.
+  EXPECT_DOUBLE_EQ(e.training_gemm_max, 0.69);
   // H200: the measured reality check of reference/hardware.md, 790 / 989 and 4.3 / 4.8.
   const Efficiency h = ResolveEfficiency(Shipped().FindDevice("H200"));
   EXPECT_DOUBLE_EQ(h.gemm_max, 0.80);
@@ -263,7 +265,78 @@ TEST(TransformerOpsTest, BackwardIsTwiceTheForwardGemmsAndRecomputationAddsTheFo
   EXPECT_DOUBLE_EQ(l.FlopsOf("attention_bwd"), 2.5 * l.FlopsOf("attention") / 2);
   o.flash_attention = false;
   const OpList n = TrainingMicroBatchOps(m, s, o);
-  EXPECT_DOUBLE_EQ(n.FlopsOf("attention_bwd"), 2.0 * n.FlopsOf("attention") / 2);
+  // Materialising: the scores and context products (2 x 2048^2 x 96 x 2 FLOPs each per head
+  // and sequence, 24 heads, 24 layers) forward, and two products each in the backward.
+  const double product = 2.0 * 2048 * 2048 * 96 * 24 * 24;
+  EXPECT_DOUBLE_EQ(n.FlopsOf("attn_scores"), 2 * product);  // forward + recomputation
+  EXPECT_DOUBLE_EQ(SumWhere(n, OpKind::kAttention, OpPhase::kForward, FlopsOf), 2 * product);
+  EXPECT_DOUBLE_EQ(SumWhere(n, OpKind::kAttention, OpPhase::kBackward, FlopsOf), 4 * product);
+}
+
+TEST(TransformerOpsTest, MaterialisingAttentionKernelsMoveTheScoresByHand) {
+  // Megatron-1.7B, b = 1, s = 2048, TP 1, 2-byte precision, with dropout: E = 24 heads x
+  // 2048^2 = 100.66e6 score elements per layer. Forward: softmax reads and writes them (4
+  // bytes each), dropout reads them and writes them and a 1-byte mask (5); backward: softmax
+  // reads dP and P and writes dS (6), dropout reads the gradient and the mask and writes (5).
+  const ModelCard& m = Shipped().FindModel("megatron-1.7b");
+  OpOptions o;
+  o.precision = Precision::kFp16;
+  o.flash_attention = false;
+  o.dropout = true;
+  o.layers = 1;
+  o.include_embedding = false;
+  o.include_head = false;
+  TrainingShape s;
+  const OpList l = TrainingMicroBatchOps(m, s, o);
+  const double E = 24.0 * 2048 * 2048;
+  auto bytes = [&](const std::string& name) {
+    for (const auto& op : l.ops)
+      if (op.name == name) return op.Bytes();
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(bytes("attn_softmax"), 4 * E);
+  EXPECT_DOUBLE_EQ(bytes("attn_dropout"), 5 * E);
+  EXPECT_DOUBLE_EQ(bytes("attn_softmax_bwd"), 6 * E);
+  EXPECT_DOUBLE_EQ(bytes("attn_dropout_bwd"), 5 * E);
+  // The scores product writes E x 2 bytes besides reading Q and K (2048 x 2304 x 2 each).
+  EXPECT_DOUBLE_EQ(bytes("attn_scores"), 2 * E + 2 * 2048.0 * 2304 * 2);
+  // Without dropout there is no dropout kernel and the residual adds write no mask:
+  // 3 x 2 bytes x 2048 x 2304 each.
+  o.dropout = false;
+  const OpList n = TrainingMicroBatchOps(m, s, o);
+  for (const auto& op : n.ops) {
+    EXPECT_NE(op.name, "attn_dropout");
+    if (op.name == "residual_add") EXPECT_DOUBLE_EQ(op.Bytes(), 6.0 * 2048 * 2304);
+  }
+}
+
+TEST(TransformerOpsTest, UnfusedGradientAccumulationAddsOneAddPerWeightGradient) {
+  // Megatron-1.7B, one layer, TP 1: fc1's weight is 2304 x 9216. Fused: the wgrad GEMM reads
+  // and writes the fp32 main gradient (8 bytes per weight). Unfused (Megatron-LM 2021 local
+  // DDP): the GEMM writes the 2-byte gradient and an add kernel reads it and reads and writes
+  // the 2-byte main gradient: 6 bytes per weight.
+  const ModelCard& m = Shipped().FindModel("megatron-1.7b");
+  OpOptions o;
+  o.precision = Precision::kFp16;
+  o.layers = 1;
+  o.include_embedding = false;
+  o.include_head = false;
+  TrainingShape s;
+  const double w = 2304.0 * 9216;
+  auto find = [](const OpList& l, const std::string& name) -> const Op* {
+    for (const auto& op : l.ops)
+      if (op.name == name) return &op;
+    return nullptr;
+  };
+  const OpList fused = TrainingMicroBatchOps(m, s, o);
+  ASSERT_NE(find(fused, "fc1_wgrad"), nullptr);
+  EXPECT_DOUBLE_EQ(find(fused, "fc1_wgrad")->weight_bytes, 8 * w);
+  EXPECT_EQ(find(fused, "fc1_grad_accumulate"), nullptr);
+  o.grad_accumulation_fusion = false;
+  const OpList unfused = TrainingMicroBatchOps(m, s, o);
+  EXPECT_DOUBLE_EQ(find(unfused, "fc1_wgrad")->weight_bytes, 2 * w);
+  ASSERT_NE(find(unfused, "fc1_grad_accumulate"), nullptr);
+  EXPECT_DOUBLE_EQ(find(unfused, "fc1_grad_accumulate")->Bytes(), 6 * w);
 }
 
 TEST(TransformerOpsTest, SelectiveRecomputationRepeatsOnlyAMaterialisingAttention) {
@@ -273,8 +346,10 @@ TEST(TransformerOpsTest, SelectiveRecomputationRepeatsOnlyAMaterialisingAttentio
   s.recompute = Recompute::kSelective;
   o.flash_attention = false;
   const OpList l = TrainingMicroBatchOps(m, s, o);
-  // Non-flash: the recomputed ops are the attention core, once per layer.
-  EXPECT_DOUBLE_EQ(SumWhere(l, OpKind::kAttention, OpPhase::kRecompute, CountOf), 24);
+  // Non-flash: the recomputed ops are the attention core, once per layer: its two products
+  // (scores, context) and the softmax between them.
+  EXPECT_DOUBLE_EQ(SumWhere(l, OpKind::kAttention, OpPhase::kRecompute, CountOf), 2 * 24);
+  EXPECT_DOUBLE_EQ(SumWhere(l, OpKind::kElementwise, OpPhase::kRecompute, CountOf), 24);
   EXPECT_DOUBLE_EQ(SumWhere(l, OpKind::kGemm, OpPhase::kRecompute, CountOf), 0);
   // FlashAttention already recomputes in its backward: nothing is added.
   o.flash_attention = true;
