@@ -13,6 +13,7 @@
 #include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
 #include "scenarios/replica_binding.h"
+#include "scenarios/report/interval_latency.h"
 #include "scenarios/report/report_html.h"
 #include "sim/config/config_error.h"
 #include "sim/simulator.h"
@@ -54,6 +55,7 @@ struct ServiceRun {
   std::unique_ptr<ServiceSim> sim;
   std::unique_ptr<TraceObserver> observer;
   uint32_t counter_pid = 0;
+  IntervalLatencyColumns latency;  // ttft/tpot percentiles per interval
 };
 
 Json Percentiles(const LogHistogram& h) {
@@ -167,13 +169,14 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
          {"arrived", "completed", "rejected", "waiting", "running", "kv_used_fraction"}) {
       columns.push_back(s.spec->name + "." + c);
     }
+    IntervalLatencyColumns::AppendNames(s.spec->name, columns);
   }
   for (const auto& j : sc.training_jobs) columns.push_back(j.name + ".tokens_trained");
   TimeSeriesWriter ts(opt.out_dir + "/timeseries.csv", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
     size_t k = 0;
-    for (const auto& s : services) {
+    for (auto& s : services) {
       const auto& m = s.sim->metrics();
       const double kv = static_cast<double>(s.sim->KvUsedTokens()) /
                         static_cast<double>(s.sim->KvCapacityTokens());
@@ -183,6 +186,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       row[k++] = static_cast<double>(s.sim->Waiting());
       row[k++] = static_cast<double>(s.sim->Running());
       row[k++] = kv;
+      k = s.latency.Sample(m.overall, row, k);
       if (trace) {
         trace->Counter(s.counter_pid, "waiting", sim.Now(), static_cast<double>(s.sim->Waiting()));
         trace->Counter(s.counter_pid, "running", sim.Now(), static_cast<double>(s.sim->Running()));
@@ -268,6 +272,9 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     for (size_t c = 0; c < spec.config.classes.size(); ++c) {
       Json cj = LatencyJson(m.by_class[c]);
       cj["name"] = spec.config.classes[c].name;
+      const auto& cls = spec.config.classes[c];
+      if (cls.ttft_slo_s) cj["ttft_slo_s"] = *cls.ttft_slo_s;
+      if (cls.tpot_slo_s) cj["tpot_slo_s"] = *cls.tpot_slo_s;
       classes.push_back(cj);
     }
     j["classes"] = classes;

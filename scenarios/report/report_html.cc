@@ -170,7 +170,8 @@ enum class ColumnKind {
   kCostRate,  // *_usd_per_h, cost_rate*: USD per hour
   kCost,      // *_usd: cumulative USD
   kPower,     // *_w, power*: watts
-  kEnergy,    // *_kwh, energy*: cumulative kWh
+  kEnergy,    // *_kwh, energy*: cumulative kWh; *_j: cumulative joules, shown in kWh
+  kGpus,      // gpus*: GPU counts (held, busy)
   kTokens,    // tokens_trained: cumulative tokens
   kOther,
 };
@@ -191,7 +192,10 @@ ColumnKind Classify(const std::string& name) {
   if (EndsWith(name, "_usd_per_h") || StartsWith(name, "cost_rate")) return ColumnKind::kCostRate;
   if (EndsWith(name, "_usd")) return ColumnKind::kCost;
   if (EndsWith(name, "_w") || StartsWith(name, "power")) return ColumnKind::kPower;
-  if (EndsWith(name, "_kwh") || StartsWith(name, "energy")) return ColumnKind::kEnergy;
+  if (EndsWith(name, "_kwh") || EndsWith(name, "_j") || StartsWith(name, "energy")) {
+    return ColumnKind::kEnergy;
+  }
+  if (StartsWith(name, "gpus")) return ColumnKind::kGpus;
   if (name == "tokens_trained") return ColumnKind::kTokens;
   return ColumnKind::kOther;
 }
@@ -234,6 +238,24 @@ class Reducer {
         ++count;
       }
       out.push_back(count == 0 ? kNaN : max ? acc : acc / static_cast<double>(count));
+    }
+    return out;
+  }
+
+  // Per row num / den (no value where den is not > 0), then per point the mean.
+  std::vector<double> Ratio(size_t num, size_t den) const {
+    const auto& a = ts_.values[num];
+    const auto& b = ts_.values[den];
+    std::vector<double> out;
+    for (size_t start = 0; start < a.size(); start += per_) {
+      double acc = 0;
+      size_t count = 0;
+      for (size_t i = start; i < std::min(start + per_, a.size()); ++i) {
+        if (!(b[i] > 0) || !std::isfinite(a[i])) continue;
+        acc += a[i] / b[i];
+        ++count;
+      }
+      out.push_back(count == 0 ? kNaN : acc / static_cast<double>(count));
     }
     return out;
   }
@@ -374,12 +396,29 @@ class Planner {
       }
     }
     // Across the run: utilisation, cost, power, energy, training progress.
+    // Utilisation: the fraction columns, and GPUs busy / held where a prefix has both.
+    std::vector<ReportSeries> busy;
+    for (const auto& p : prefixes) {
+      const Column* b = nullptr;
+      const Column* h = nullptr;
+      for (const auto& c : cols) {
+        if (c.prefix == p && c.name == "gpus_busy") b = &c;
+        if (c.prefix == p && c.name == "gpus_held") h = &c;
+      }
+      if (!b || !h) continue;
+      ReportSeries s;
+      s.label = (p.empty() ? "" : p + ": ") + "GPUs busy / held";
+      s.column = ts_.columns[b->index] + " / " + ts_.columns[h->index];
+      s.values = reduce_.Ratio(b->index, h->index);
+      if (AnyFinite(s.values)) busy.push_back(std::move(s));
+    }
     Global(plan, all_of(ColumnKind::kFraction), "utilisation (GPU, KV cache, links)", "fraction",
-           false);
+           false, busy);
     Global(plan, all_of(ColumnKind::kCost), "cost over time (cumulative)", "USD", false);
     Global(plan, all_of(ColumnKind::kCostRate), "cost rate", "USD/h", false);
     Global(plan, all_of(ColumnKind::kPower), "power", "W", false);
     Global(plan, all_of(ColumnKind::kEnergy), "energy (cumulative)", "kWh", false);
+    Global(plan, all_of(ColumnKind::kGpus), "GPUs", "GPUs", false);
     Global(plan, all_of(ColumnKind::kTokens), "training: tokens trained", "tokens", false);
     // Columns no rule knows: one chart per name, so new outputs are never hidden.
     std::vector<std::string> other_names;
@@ -422,17 +461,29 @@ class Planner {
     ch.series.push_back(std::move(s));
   }
 
-  // One chart of every column of a kind, labelled by full column name; split beyond 10 lines.
+  // One chart of every column of a kind (and `extra` lines first), labelled by full column
+  // name; split beyond 10 lines. Joules are shown in kWh.
   void Global(ReportPlan& plan, const std::vector<const Column*>& group, const std::string& title,
-              const std::string& unit, bool other) {
+              const std::string& unit, bool other, std::vector<ReportSeries> extra = {}) {
     constexpr size_t kPerChart = 10;
-    const size_t parts = (group.size() + kPerChart - 1) / kPerChart;
+    ReportChart all = Chart("line", "", unit);
+    all.series = std::move(extra);
+    for (const Column* c : group) {
+      AddSeries(all, ts_.columns[c->index], *c, false, false, false, false);
+      if (unit == "kWh" && EndsWith(c->name, "_j") && !all.series.empty() &&
+          all.series.back().column == ts_.columns[c->index]) {
+        all.series.back().label += " (J in kWh)";
+        for (double& v : all.series.back().values) v /= 3.6e6;
+      }
+    }
+    const size_t parts = (all.series.size() + kPerChart - 1) / kPerChart;
     for (size_t part = 0; part < parts; ++part) {
       std::string t = (other ? "other columns: " : "") + title;
       if (parts > 1) t += " (" + std::to_string(part + 1) + "/" + std::to_string(parts) + ")";
       ReportChart ch = Chart("line", t, unit);
-      for (size_t i = part * kPerChart; i < std::min(group.size(), (part + 1) * kPerChart); ++i) {
-        AddSeries(ch, ts_.columns[group[i]->index], *group[i], false, false, false, false);
+      for (size_t i = part * kPerChart; i < std::min(all.series.size(), (part + 1) * kPerChart);
+           ++i) {
+        ch.series.push_back(std::move(all.series[i]));
       }
       Push(plan, std::move(ch));
     }

@@ -71,6 +71,37 @@ double LogHistogram::Quantile(double q) const {
   return max_seen_;
 }
 
+LogHistogram LogHistogram::Since(const LogHistogram& earlier) const {
+  if (earlier.buckets_.size() != buckets_.size() || earlier.min_value_ != min_value_ ||
+      earlier.count_ > count_) {
+    throw std::invalid_argument("LogHistogram::Since: not an earlier state of this histogram");
+  }
+  LogHistogram d = *this;
+  d.count_ = count_ - earlier.count_;
+  d.sum_ = sum_ - earlier.sum_;
+  size_t lo = buckets_.size(), hi = 0;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    if (earlier.buckets_[i] > buckets_[i]) {
+      throw std::invalid_argument("LogHistogram::Since: not an earlier state of this histogram");
+    }
+    d.buckets_[i] = buckets_[i] - earlier.buckets_[i];
+    if (d.buckets_[i] > 0) {
+      lo = std::min(lo, i);
+      hi = i;
+    }
+  }
+  if (d.count_ == 0) {
+    d.sum_ = 0;
+    d.min_seen_ = d.max_seen_ = 0;
+    return d;
+  }
+  d.min_seen_ = std::min(lo == 0 ? 0.0 : UpperEdge(lo - 1), max_seen_);
+  const bool max_rose = earlier.count_ == 0 || max_seen_ > earlier.max_seen_;
+  d.max_seen_ =
+      max_rose || hi == buckets_.size() - 1 ? max_seen_ : std::min(UpperEdge(hi), max_seen_);
+  return d;
+}
+
 double LogHistogram::FractionAtMost(double v) const {
   if (count_ == 0) return 0.0;
   if (v >= max_seen_) return 1.0;

@@ -33,6 +33,13 @@ class LogHistogram {
   // Fraction of samples <= v (to bucket resolution, conservatively: a bucket counts only if
   // its upper edge is <= v).
   double FractionAtMost(double v) const;
+  // The samples added since `earlier`, an earlier state of this same histogram (throws
+  // std::invalid_argument if the buckets differ or a count would go negative): count, sum
+  // and bucket counts exact; max exact if it rose since `earlier`, otherwise the upper edge
+  // of the highest non-empty bucket; min the lower edge of the lowest. Percentiles of the
+  // difference thus keep the error bound and never understate. For time series of
+  // latencies over an interval without a histogram per interval.
+  LogHistogram Since(const LogHistogram& earlier) const;
 
  private:
   size_t Bucket(double v) const;

@@ -64,7 +64,7 @@ BrowserResult Chromium(const std::string& chromium, const std::string& page,
   std::string cmd = "timeout -k 10 120 " + ShellQuote(chromium) +
                     " --headless --disable-gpu --disable-dev-shm-usage --no-first-run"
                     " --no-default-browser-check --disable-extensions --disable-sync"
-                    " --hide-scrollbars --window-size=1280,2600"
+                    " --hide-scrollbars --window-size=1280,4000"
                     " --host-resolver-rules='MAP * ~NOTFOUND'"
                     " --enable-logging=stderr --v=0 --user-data-dir=" +
                     ShellQuote(profile);
@@ -96,7 +96,7 @@ std::string Unescape(std::string s) {
 // Loads the page, checks its health, and keeps a screenshot. `min_charts`: how many charts
 // the page must at least have drawn.
 void CheckPage(const std::string& chromium, const std::string& page, const std::string& name,
-               size_t min_charts) {
+               size_t min_charts, const std::vector<std::string>& required_ids) {
   SCOPED_TRACE(page);
   // A browser that did not start (no DOM at all) is retried once; a page problem is not.
   BrowserResult r = Chromium(chromium, page, "--dump-dom", name);
@@ -131,6 +131,10 @@ void CheckPage(const std::string& chromium, const std::string& page, const std::
     EXPECT_GT(std::stoll((*it)[2].str()), 0) << "chart " << (*it)[1].str() << " has no data";
   }
   EXPECT_EQ(sections, status["charts"].get<size_t>());
+  for (const auto& id : required_ids) {
+    EXPECT_NE(r.dom.find("id=\"" + id + "\" data-points=\""), std::string::npos)
+        << "no chart " << id;
+  }
 
   // The screenshot, kept as a test artifact.
   fs::create_directories(FLEETSIM_ARTIFACT_DIR);
@@ -151,8 +155,9 @@ TEST(ReportBrowserTest, RunAndPolicyPagesLoadCleanlyWithDataInEveryChart) {
          "real headless browser. Install it with `apt-get install chromium`; "
          "`bash scripts/bootstrap.sh test` does.";
 
-  // A run with a service and a training job: demand and replicas, queue, utilisation,
-  // tokens trained and the iteration breakdown at least.
+  // A run with a service and a training job: demand and replicas, queue, TTFT and TPOT
+  // over time (with the interactive class's SLOs), utilisation, tokens trained and the
+  // iteration breakdown at least.
   const std::string run_dir = testing::TempPath("report_browser_run");
   auto r =
       RunCli("run " +
@@ -160,7 +165,11 @@ TEST(ReportBrowserTest, RunAndPolicyPagesLoadCleanlyWithDataInEveryChart) {
              " --quiet -o " + ShellQuote(run_dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(fs::exists(run_dir + "/report.html"));
-  CheckPage(chromium, run_dir + "/report.html", "report-run", 5);
+  CheckPage(chromium, run_dir + "/report.html", "report-run", 7,
+            {"chart-chat-demand-capacity-and-replicas", "chart-chat-queue-and-batch",
+             "chart-chat-ttft-over-time", "chart-chat-tpot-over-time",
+             "chart-utilisation-gpu-kv-cache-links", "chart-training-tokens-trained",
+             "chart-training-breakdown-of-one-iteration"});
 
   // `fleetsim report DIR` regenerates the same page from the files.
   const std::string first = Read(run_dir + "/report.html");
@@ -176,7 +185,8 @@ TEST(ReportBrowserTest, RunAndPolicyPagesLoadCleanlyWithDataInEveryChart) {
              " --seeds 3 --threads 2 --policies fifo,easy_backfill,tiresias -o " +
              ShellQuote(bench_dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  CheckPage(chromium, bench_dir + "/report.html", "report-policies", 8);
+  CheckPage(chromium, bench_dir + "/report.html", "report-policies", 8,
+            {"chart-jct-mean", "chart-cost"});
 
   std::error_code ec;
   fs::remove_all(run_dir, ec);

@@ -1,5 +1,6 @@
 // report.html's planning and page assembly (scenarios/report/report_html.h); the page in a
 // real browser is tested in report_browser_test.cc.
+#include "scenarios/report/interval_latency.h"
 #include "scenarios/report/report_html.h"
 
 #include <gtest/gtest.h>
@@ -80,6 +81,34 @@ TEST(ReportCsvTest, MalformedRowNamesFileAndLine) {
   std::remove(path.c_str());
 }
 
+TEST(IntervalLatencyTest, PercentilesOfTheRequestsSinceThePreviousSample) {
+  // Interval 1: ten TTFTs of 100 ms, no TPOT: TTFT p50 = p99 = 100 ms (within the 1 % bucket,
+  // never below), TPOT empty. Interval 2: ten of 2 s: 2 s, although the cumulative p50 is
+  // still 100 ms. Interval 3: nothing completed: all empty.
+  LatencyStats s;
+  IntervalLatencyColumns cols;
+  std::vector<std::string> names;
+  IntervalLatencyColumns::AppendNames("chat", names);
+  EXPECT_EQ(names, (std::vector<std::string>{"chat.ttft_p50_s", "chat.ttft_p99_s",
+                                             "chat.tpot_p50_s", "chat.tpot_p99_s"}));
+  std::vector<double> row(5, -1);
+  for (int i = 0; i < 10; ++i) s.ttft_s.Add(0.1);
+  EXPECT_EQ(cols.Sample(s, row, 1), 5u);
+  EXPECT_EQ(row[0], -1);  // untouched
+  EXPECT_GE(row[1], 0.1);
+  EXPECT_NEAR(row[1], 0.1, 0.001);
+  EXPECT_NEAR(row[2], 0.1, 0.001);
+  EXPECT_TRUE(std::isnan(row[3]));
+  EXPECT_TRUE(std::isnan(row[4]));
+  for (int i = 0; i < 10; ++i) s.ttft_s.Add(2.0);
+  cols.Sample(s, row, 1);
+  EXPECT_DOUBLE_EQ(row[1], 2.0);  // clamped to the exact maximum, which rose
+  EXPECT_NEAR(s.ttft_s.Quantile(0.5), 0.1, 0.001);
+  cols.Sample(s, row, 1);
+  EXPECT_TRUE(std::isnan(row[1]));
+  EXPECT_TRUE(std::isnan(row[2]));
+}
+
 TEST(ReportPlanTest, DemandIsARateWithReplicasOnTheRightAxis) {
   // arrived 0, 60, 180 at t = 0, 60, 120 s: the rate is undefined at the first row, then
   // 60 / 60 = 1/s and 120 / 60 = 2/s. No replicas column: the summary's 3 replicas are drawn
@@ -133,6 +162,28 @@ TEST(ReportPlanTest, ColumnsPickTheirCharts) {
   // Every chart has a unique id.
   std::set<std::string> ids;
   for (const auto& c : plan.charts) EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+}
+
+TEST(ReportPlanTest, PoolGpusAndEnergy) {
+  // Pool a holds 8 GPUs, 2 then 6 busy: utilisation 2 / 8 = 0.25 then 6 / 8 = 0.75, drawn
+  // with the utilisation fractions. it_energy_j reaches 3.6e6 J = 1 kWh. Both GPU counts
+  // share the GPUs chart.
+  const auto t = Table({"time_s", "pool.a.gpus_held", "pool.a.gpus_busy", "pool.a.it_energy_j"},
+                       {{0, 60}, {8, 8}, {2, 6}, {0, 3.6e6}});
+  const ReportPlan plan = PlanRunReport(ChatSummary(), t);
+  const ReportChart* util = Find(plan, "utilisation (GPU, KV cache, links)");
+  ASSERT_NE(util, nullptr);
+  const ReportSeries* busy = FindSeries(*util, "pool.a: GPUs busy / held");
+  ASSERT_NE(busy, nullptr);
+  EXPECT_EQ(busy->values, (std::vector<double>{0.25, 0.75}));
+  const ReportChart* gpus = Find(plan, "GPUs");
+  ASSERT_NE(gpus, nullptr);
+  EXPECT_EQ(gpus->series.size(), 2u);
+  const ReportChart* energy = Find(plan, "energy (cumulative)");
+  ASSERT_NE(energy, nullptr);
+  ASSERT_EQ(energy->series.size(), 1u);
+  EXPECT_DOUBLE_EQ(energy->series[0].values[1], 1.0);
+  EXPECT_EQ(energy->unit, "kWh");
 }
 
 TEST(ReportPlanTest, LongSeriesAreReduced) {

@@ -115,7 +115,7 @@ TEST(RunTest, SameSeedGivesByteIdenticalOutputs) {
                           " --set 'duration=20 min' --quiet -o " + ShellQuote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  for (const char* f : {"/summary.json", "/timeseries.csv", "/trace.json"}) {
+  for (const char* f : {"/summary.json", "/timeseries.csv", "/trace.json", "/report.html"}) {
     EXPECT_EQ(Read(a + f), Read(b + f)) << f;
   }
   // Another seed gives another run.

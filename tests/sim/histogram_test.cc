@@ -32,5 +32,28 @@ TEST(LogHistogramTest, MergeEqualsAddingEverything) {
   EXPECT_DOUBLE_EQ(a.max(), all.max());
 }
 
+TEST(LogHistogramTest, SinceHoldsOnlyTheLaterSamples) {
+  LogHistogram h;
+  for (int i = 1; i <= 1000; ++i) h.Add(i * 1e-3);  // 1 ms .. 1 s
+  const LogHistogram before = h;
+  for (int i = 1; i <= 100; ++i) h.Add(0.1 + i * 1e-3);  // 101 .. 200 ms
+  const LogHistogram d = h.Since(before);
+  // The 100 later samples only: true p50 150 ms, p99 199 ms, within 1 % and never below;
+  // the mean is exact (150.5 ms). The maximum did not rise (1 s before), so it is the upper
+  // edge of the bucket holding 200 ms: at most 1 % above it.
+  EXPECT_EQ(d.count(), 100u);
+  EXPECT_NEAR(d.mean(), 0.1505, 1e-12);
+  EXPECT_GE(d.Quantile(0.5), 0.150);
+  EXPECT_NEAR(d.Quantile(0.5), 0.150, 0.150 * 0.01);
+  EXPECT_GE(d.Quantile(0.99), 0.199);
+  EXPECT_NEAR(d.Quantile(0.99), 0.199, 0.199 * 0.01);
+  EXPECT_GE(d.max(), 0.200);
+  EXPECT_LE(d.max(), 0.200 * 1.01);
+  // Nothing added since: empty. A later state is not an earlier one: an error.
+  EXPECT_EQ(h.Since(h).count(), 0u);
+  EXPECT_DOUBLE_EQ(h.Since(h).Quantile(0.99), 0.0);
+  EXPECT_THROW(before.Since(h), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace fleetsim
