@@ -8,13 +8,16 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "models/pricing/cost_model.h"
 #include "models/serving/service_sim.h"
 #include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
 #include "scenarios/replica_binding.h"
 #include "scenarios/report/interval_latency.h"
 #include "scenarios/report/report_html.h"
+#include "scenarios/service_fleet.h"
 #include "sim/config/config_error.h"
 #include "sim/simulator.h"
 #include "sim/trace/timeseries.h"
@@ -29,13 +32,13 @@ using Json = nlohmann::ordered_json;
 // Trace slices for replica iterations.
 class TraceObserver final : public ServiceObserver {
  public:
-  TraceObserver(TraceWriter& trace, const std::string& service, int64_t replicas) : trace_(trace) {
-    for (int64_t i = 0; i < replicas; ++i) {
-      tracks_.push_back(trace.AddTrack("service " + service, "replica " + std::to_string(i)));
-    }
+  TraceObserver(TraceWriter& trace, const std::string& service, int64_t replicas)
+      : trace_(trace), service_(service) {
+    for (int64_t i = 0; i < replicas; ++i) AddTrack();
   }
   void OnIteration(size_t replica, Phase phase, SimTime start, SimTime end, int64_t sequences,
                    int64_t steps) override {
+    while (tracks_.size() <= replica) AddTrack();  // replicas added by autoscaling
     const char* name = phase == Phase::kPrefill  ? "prefill"
                        : phase == Phase::kDecode ? "decode"
                                                  : "prefill+decode";
@@ -45,7 +48,12 @@ class TraceObserver final : public ServiceObserver {
   }
 
  private:
+  void AddTrack() {
+    tracks_.push_back(
+        trace_.AddTrack("service " + service_, "replica " + std::to_string(tracks_.size())));
+  }
   TraceWriter& trace_;
+  std::string service_;
   std::vector<TraceWriter::Track> tracks_;
 };
 
@@ -54,8 +62,11 @@ struct ServiceRun {
   BoundReplica bound;
   std::unique_ptr<ServiceSim> sim;
   std::unique_ptr<TraceObserver> observer;
+  std::unique_ptr<ServiceFleet> fleet;
+  PoolLedger* pool = nullptr;
   uint32_t counter_pid = 0;
   IntervalLatencyColumns latency;  // ttft/tpot percentiles per interval
+  uint64_t egress_counted = 0;     // completed requests whose egress was billed
 };
 
 Json Percentiles(const LogHistogram& h) {
@@ -113,6 +124,20 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     trace = std::make_unique<TraceWriter>(opt.out_dir + "/trace.json", topt);
   }
 
+  // Pools and their bills (models/pricing/cost_model.h).
+  CostModel costs;
+  std::vector<std::unique_ptr<PoolLedger>> pools;
+  for (const auto& p : sc.pools) {
+    const auto id = p.cloud ? costs.AddCloudPool(p.cloud_pool) : costs.AddOwnedPool(p.owned_pool);
+    pools.push_back(std::make_unique<PoolLedger>(p, costs, id));
+  }
+  auto ledger_of = [&](const std::string& name) -> PoolLedger* {
+    for (size_t i = 0; i < sc.pools.size(); ++i) {
+      if (sc.pools[i].name == name) return pools[i].get();
+    }
+    return nullptr;
+  };
+
   std::vector<ServiceRun> services;
   services.reserve(sc.services.size());
   for (const auto& spec : sc.services) {
@@ -146,9 +171,13 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         std::move(stream), sim.rng());
     if (trace) {
       run.observer = std::make_unique<TraceObserver>(*trace, spec.name, spec.config.replicas);
-      run.sim->SetObserver(run.observer.get());
       run.counter_pid = trace->AddProcess("service " + spec.name);
     }
+    run.pool = ledger_of(spec.pool);
+    run.fleet = std::make_unique<ServiceFleet>(sim, spec, *run.sim, run.pool,
+                                               run.bound.weights_bytes_per_gpu, run.observer.get());
+    run.sim->SetObserver(run.fleet.get());
+    run.fleet->Start();
     run.sim->Start();
     services.push_back(std::move(run));
   }
@@ -159,6 +188,19 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     jobs.push_back(std::make_unique<TrainingJobSim>(
         sim, spec.name, spec.iteration, spec.layout.pp, spec.layout.Gpus(), spec.tokens,
         spec.failures, sim.rng().Stream("training/" + spec.name + "/failures"), trace.get()));
+    if (PoolLedger* pool = ledger_of(spec.pool)) {
+      const int64_t gpus = spec.layout.Gpus();
+      auto claim = pool->AcquireWarm(gpus, sim.Now());
+      if (!claim) {
+        throw InputError("training job '" + spec.name + "': pool '" + spec.pool +
+                         "' cannot hold its " + std::to_string(gpus) + " GPUs");
+      }
+      pool->SetBusy(spec.name, gpus, sim.Now());
+      jobs.back()->SetOnFinished([pool, claim = *claim, &sim, name = spec.name] {
+        pool->SetBusy(name, 0, sim.Now());
+        pool->Release(claim, sim.Now());
+      });
+    }
     jobs.back()->Start();
   }
 
@@ -171,7 +213,21 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     }
     IntervalLatencyColumns::AppendNames(s.spec->name, columns);
   }
+  for (const auto& s : services) {
+    for (const char* c : {"replicas", "replicas_starting"})
+      columns.push_back(s.spec->name + "." + c);
+  }
   for (const auto& j : sc.training_jobs) columns.push_back(j.name + ".tokens_trained");
+  for (const auto& p : sc.pools) {
+    for (const char* c : {"units", "gpus_held", "gpus_busy", "cost_usd", "it_energy_j"}) {
+      columns.push_back("pool." + p.name + "." + c);
+    }
+  }
+  if (!sc.pools.empty()) columns.push_back("cost_usd");
+  std::vector<uint32_t> pool_pids;
+  if (trace) {
+    for (const auto& p : sc.pools) pool_pids.push_back(trace->AddProcess("pool " + p.name));
+  }
   TimeSeriesWriter ts(opt.out_dir + "/timeseries.csv", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
@@ -193,11 +249,43 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         trace->Counter(s.counter_pid, "kv used fraction", sim.Now(), kv);
       }
     }
+    for (auto& s : services) {
+      row[k++] = static_cast<double>(s.fleet->ready());
+      row[k++] = static_cast<double>(s.fleet->starting());
+      if (trace) {
+        trace->Counter(s.counter_pid, "replicas", sim.Now(), static_cast<double>(s.fleet->ready()));
+      }
+      // Egress of the requests completed since the last sample (models/pricing: egress).
+      const uint64_t done = s.sim->metrics().completed;
+      if (s.pool && s.spec->egress_bytes_per_request > 0 && done > s.egress_counted) {
+        costs.OnEgress(
+            s.pool->id(),
+            static_cast<double>(done - s.egress_counted) * s.spec->egress_bytes_per_request,
+            sim.Now());
+      }
+      s.egress_counted = done;
+    }
     for (size_t j = 0; j < jobs.size(); ++j) {
       const auto& spec = sc.training_jobs[j];
       row[k++] = static_cast<double>(jobs[j]->IterationsAt(sim.Now()) * spec.layout.global_batch *
                                      spec.layout.seq_len);
     }
+    double total_usd = 0;
+    for (size_t p = 0; p < pools.size(); ++p) {
+      const CostBreakdown c = costs.Accrued(pools[p]->id(), sim.Now());
+      total_usd += c.total_usd();
+      row[k++] = static_cast<double>(pools[p]->units());
+      row[k++] = static_cast<double>(pools[p]->gpus_held());
+      row[k++] = static_cast<double>(pools[p]->busy_gpus());
+      row[k++] = c.total_usd();
+      row[k++] = c.it_energy_j;
+      if (trace) {
+        trace->Counter(pool_pids[p], "cost usd", sim.Now(), c.total_usd());
+        trace->Counter(pool_pids[p], "gpus busy", sim.Now(),
+                       static_cast<double>(pools[p]->busy_gpus()));
+      }
+    }
+    if (!pools.empty()) row[k++] = total_usd;
     ts.Row(sim.Now(), row);
     const SimTime next = sim.Now() + sc.outputs.timeseries_interval;
     if (next.ns() <= sc.duration.ns()) sim.At(next, sample, kPhaseLast);
@@ -230,6 +318,15 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (progress && wall_s > 1.0) std::fputc('\n', stderr);
+  for (auto& s : services) s.fleet->Finish(sim.Now());
+  const CostBreakdown total_cost = costs.Total(sim.Now());
+  const std::vector<ConsumerCost> consumers = costs.Consumers(sim.Now());
+  auto consumer_usd = [&](const std::string& name) -> std::optional<double> {
+    for (const auto& c : consumers) {
+      if (c.name == name) return c.allocated_usd;
+    }
+    return std::nullopt;
+  };
   // Reaching the horizon is the normal end; queued work then is "in flight", not a stall.
   const bool stalled = result.status == RunResult::Status::kStalled;
 
@@ -253,6 +350,23 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["tensor_parallel"] = spec.tensor_parallel;
     j["replicas"] = spec.config.replicas;
     j["gpus"] = spec.config.replicas * spec.tensor_parallel;
+    j["pool"] = spec.pool;
+    {
+      const FleetStats& f = s.fleet->stats();
+      Json a;
+      a["policy"] = spec.autoscale ? spec.autoscale->policy : std::string("fixed");
+      a["min_replicas"] = spec.autoscale ? spec.autoscale->min_replicas : spec.config.replicas;
+      a["max_replicas"] = spec.autoscale ? spec.autoscale->max_replicas : spec.config.replicas;
+      a["replicas_at_end"] = s.fleet->live();
+      a["peak_replicas"] = f.peak_replicas;
+      a["mean_replicas"] = f.replica_seconds / horizon_s;
+      a["replica_seconds"] = f.replica_seconds;
+      a["scale_ups"] = f.scale_ups;
+      a["scale_downs"] = f.scale_downs;
+      a["capacity_shortfalls"] = f.shortfalls;
+      a["weights_load_s"] = s.fleet->weights_load_s();
+      j["scaling"] = a;
+    }
     j["kv_capacity_tokens_per_replica"] = s.bound.kv_capacity_tokens;
     j["weights_bytes_per_gpu"] = s.bound.weights_bytes_per_gpu;
     j["streamed_bytes_per_gpu_per_iteration"] = s.bound.streamed_bytes_per_gpu;
@@ -265,8 +379,17 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["accounted"] = m.Balanced();
     j["throughput_requests_per_s"] = static_cast<double>(m.completed) / horizon_s;
     j["output_tokens_per_s"] = static_cast<double>(m.output_tokens) / horizon_s;
-    j["replica_busy_fraction"] = static_cast<double>(m.replica_busy_ns) * 1e-9 /
-                                 (horizon_s * static_cast<double>(spec.config.replicas));
+    j["replica_busy_fraction"] =
+        s.fleet->stats().replica_seconds > 0
+            ? static_cast<double>(m.replica_busy_ns) * 1e-9 / s.fleet->stats().replica_seconds
+            : 0.0;
+    if (auto usd = consumer_usd(spec.name)) {
+      j["cost_usd"] = *usd;
+      j["usd_per_1k_output_tokens"] =
+          m.output_tokens ? *usd / (static_cast<double>(m.output_tokens) / 1e3) : 0.0;
+      j["usd_per_1k_requests"] =
+          m.completed ? *usd / (static_cast<double>(m.completed) / 1e3) : 0.0;
+    }
     j["overall"] = LatencyJson(m.overall);
     Json classes = Json::array();
     for (size_t c = 0; c < spec.config.classes.size(); ++c) {
@@ -341,9 +464,54 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["restart_s"] = m.restart_s;
     j["goodput_sampled"] =
         elapsed > 0 ? static_cast<double>(m.iterations_done) * it.iteration_s / elapsed : 0.0;
+    j["pool"] = spec.pool;
+    if (auto usd = consumer_usd(spec.name)) {
+      j["cost_usd"] = *usd;
+      // A run that did not finish in the window: its cost rate so far x expected duration.
+      const double held_s = m.finished ? m.finish_time_s : horizon_s;
+      j["usd_per_run_expected"] =
+          m.finished ? *usd
+                     : (held_s > 0 && expected > 0 ? *usd / held_s * (ideal_s / expected) : -1.0);
+    }
     tjobs.push_back(j);
   }
   summary["training_jobs"] = tjobs;
+  if (!sc.pools.empty()) {
+    Json cj;
+    cj["total_usd"] = total_cost.total_usd();
+    Json pj = Json::array();
+    for (size_t p = 0; p < pools.size(); ++p) {
+      const PricedPool& ps = sc.pools[p];
+      const CostBreakdown c = costs.Accrued(pools[p]->id(), sim.Now());
+      Json one;
+      one["name"] = ps.name;
+      one["kind"] = ps.cloud ? "cloud" : "owned";
+      one["offer"] = ps.cloud ? ps.cloud_pool.offer : ps.owned_pool.offer;
+      if (ps.cloud) {
+        one["plan"] = CloudPlanName(ps.cloud_pool.plan);
+      } else {
+        one["site"] = ps.owned_pool.site;
+      }
+      one["gpu"] = ps.gpu->name;
+      one["total_usd"] = c.total_usd();
+      for (const auto& [k, v] : c.Fields()) one[k] = v;
+      one["usd_per_gpu_hour_held"] =
+          c.provisioned_gpu_s > 0 ? c.total_usd() / (c.provisioned_gpu_s / 3600) : 0.0;
+      one["usd_per_gpu_hour_busy"] = c.busy_gpu_s > 0 ? c.total_usd() / (c.busy_gpu_s / 3600) : 0.0;
+      one["capacity_shortfalls"] = pools[p]->shortfalls();
+      pj.push_back(one);
+    }
+    cj["pools"] = pj;
+    Json con = Json::array();
+    for (const auto& c : consumers) {
+      con.push_back({{"name", c.name.empty() ? std::string("(idle)") : c.name},
+                     {"busy_gpu_s", c.busy_gpu_s},
+                     {"allocated_usd", c.allocated_usd},
+                     {"allocated_facility_energy_j", c.allocated_facility_energy_j}});
+    }
+    cj["consumers"] = con;
+    summary["costs"] = cj;
+  }
   {
     std::ofstream f(opt.out_dir + "/summary.json");
     f << summary.dump(2) << "\n";
@@ -360,6 +528,19 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     const auto& spec = *s.spec;
     out << "  service " << spec.name << ": " << spec.model->name << " on " << spec.config.replicas
         << " x " << spec.tensor_parallel << " " << spec.gpu->name << "\n";
+    if (spec.autoscale) {
+      const FleetStats& f = s.fleet->stats();
+      char sb[200];
+      std::snprintf(
+          sb, sizeof sb,
+          "    replicas  %s %lld..%lld: mean %.1f, peak %lld; %lld added, %lld removed, "
+          "%lld refused by the pool\n",
+          spec.autoscale->policy.c_str(), static_cast<long long>(spec.autoscale->min_replicas),
+          static_cast<long long>(spec.autoscale->max_replicas), f.replica_seconds / horizon_s,
+          static_cast<long long>(f.peak_replicas), static_cast<long long>(f.scale_ups),
+          static_cast<long long>(f.scale_downs), static_cast<long long>(f.shortfalls));
+      out << sb;
+    }
     out << "    requests  " << m.arrived << " arrived, " << m.completed << " completed, "
         << m.rejected << " rejected, " << m.in_flight << " in flight at the end\n";
     out << "    TTFT      p50 " << Ms(m.overall.ttft_s.Quantile(0.5)) << "  p99 "
@@ -394,6 +575,23 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
             : "not finished",
         static_cast<long long>(m.failures), m.lost_work_s / 3600);
     out << line;
+  }
+  if (!sc.pools.empty()) {
+    out << "  cost      " << FormatUsd(total_cost.total_usd()) << " in all";
+    for (size_t p = 0; p < pools.size(); ++p) {
+      out << (p ? ", " : " (") << sc.pools[p].name << " "
+          << FormatUsd(costs.Accrued(pools[p]->id(), sim.Now()).total_usd());
+    }
+    out << ")\n";
+    for (const auto& s : services) {
+      const auto usd = consumer_usd(s.spec->name);
+      const auto& m = s.sim->metrics();
+      if (!usd || !m.output_tokens) continue;
+      char cb[160];
+      std::snprintf(cb, sizeof cb, "    %s: %s per 1k output tokens\n", s.spec->name.c_str(),
+                    FormatUsd(*usd / (static_cast<double>(m.output_tokens) / 1e3)).c_str());
+      out << cb;
+    }
   }
   if (stalled) out << "  STALLED:\n" << result.stall_report << "\n";
   char buf[160];

@@ -1,7 +1,9 @@
 #include "scenarios/scenario.h"
 
+#include <map>
 #include <set>
 
+#include "models/pricing/price_catalog.h"
 #include "models/serving/routers.h"
 #include "sim/suggest.h"
 
@@ -56,7 +58,113 @@ RequestClass ReadClass(const ConfigNode& node) {
   return c;
 }
 
-ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
+PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Catalog& catalog) {
+  MapReader r(node);
+  PricedPool p;
+  p.name = r.Required("name").AsString();
+  auto cloud = r.Optional("cloud");
+  auto owned = r.Optional("owned");
+  if (cloud.has_value() == owned.has_value()) {
+    node.Fail("pool '" + p.name + "': give exactly one of 'cloud: OFFER' or 'owned: SERVER' " +
+              "(see `fleetsim list prices`)");
+  }
+  const ConfigNode& offer = cloud ? *cloud : *owned;
+  try {
+    if (cloud) {
+      p.cloud = true;
+      CloudPlan plan = CloudPlan::kOnDemand;
+      if (auto n = r.Optional("plan")) plan = *ParseCloudPlan(n->AsChoice(CloudPlanNames()));
+      if (plan == CloudPlan::kSpot) {
+        r.Required("plan").Fail(
+            "plan 'spot' is not simulated by `fleetsim run` yet: replicas on spot instances "
+            "need interruption handling (docs/pricing.md, 'What is not modelled')");
+      }
+      int64_t committed = 0;
+      if (auto n = r.Optional("committed_instances")) {
+        committed = n->AsInt();
+        if (committed < 0) n->Fail("committed_instances must not be negative");
+      }
+      try {
+        p.cloud_pool = prices.MakeCloudPool(offer.AsString(), plan, p.name, committed);
+      } catch (const InputError& e) {
+        (committed > 0 ? r.Required("committed_instances") : offer).Fail(e.what(), e.suggestion());
+      }
+      if (auto n = r.Optional("max_instances")) {
+        p.cloud_pool.max_instances = n->AsInt();
+        if (p.cloud_pool.max_instances < 0) n->Fail("max_instances must not be negative");
+      }
+      if (auto n = r.Optional("startup")) p.cloud_pool.startup_s = n->AsDuration().seconds();
+      p.gpus_per_unit = p.cloud_pool.gpus_per_instance;
+      p.max_units = p.cloud_pool.max_instances;
+      if (p.max_units > 0 && committed > p.max_units) {
+        r.Required("committed_instances")
+            .Fail("committed_instances (" + std::to_string(committed) +
+                  ") exceeds max_instances (" + std::to_string(p.max_units) + ")");
+      }
+      p.gpu = catalog.TryFindDevice(p.cloud_pool.device);
+    } else {
+      p.cloud = false;
+      auto servers = r.Required("servers");
+      const int64_t n = servers.AsInt();
+      if (n < 1) servers.Fail("servers must be at least 1");
+      std::string site;
+      if (auto s = r.Optional("site")) {
+        site = s->AsString();
+        try {
+          prices.FindSite(site);
+        } catch (const InputError& e) {
+          s->Fail(e.what(), e.suggestion());
+        }
+      }
+      p.owned_pool = prices.MakeOwnedPool(offer.AsString(), n, p.name, site);
+      p.gpus_per_unit = p.owned_pool.gpus_per_server;
+      p.max_units = n;
+      p.gpu = catalog.TryFindDevice(p.owned_pool.device);
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InputError& e) {
+    offer.Fail(e.what(), e.suggestion());
+  }
+  if (!p.gpu) offer.Fail("the offer's device is not in the hardware catalog");
+  r.Finish();
+  return p;
+}
+
+AutoscaleConfig ReadAutoscale(const ConfigNode& node) {
+  MapReader r(node);
+  AutoscaleConfig a;
+  auto min = r.Required("min");
+  auto max = r.Required("max");
+  a.min_replicas = PositiveInt(min, "min");
+  a.max_replicas = PositiveInt(max, "max");
+  if (a.max_replicas < a.min_replicas) max.Fail("max must be at least min");
+  if (auto p = r.Optional("policy")) a.policy = p->AsChoice(AutoscalePolicies().NameList());
+  auto target = r.Required("target");
+  const bool fraction = a.policy != "queue_length";
+  a.params.target = fraction ? target.AsQuantity(dim::kNumber) : target.AsDouble();
+  if (!(a.params.target > 0) || (fraction && a.params.target > 1)) {
+    target.Fail(fraction ? "target must be a fraction in (0, 1], e.g. \"70 %\""
+                         : "target must be greater than zero (requests per replica)");
+  }
+  if (auto n = r.Optional("scale_down_utilisation")) {
+    a.params.scale_down_utilisation = n->AsQuantity(dim::kNumber);
+    if (!(a.params.scale_down_utilisation > 0 && a.params.scale_down_utilisation <= 1)) {
+      n->Fail("scale_down_utilisation must be in (0, 1]");
+    }
+  }
+  if (auto n = r.Optional("interval")) {
+    a.interval = n->AsDuration();
+    if (a.interval <= Duration::Zero()) n->Fail("interval must be greater than zero");
+  }
+  if (auto n = r.Optional("scale_up_cooldown")) a.scale_up_cooldown = n->AsDuration();
+  if (auto n = r.Optional("scale_down_cooldown")) a.scale_down_cooldown = n->AsDuration();
+  r.Finish();
+  return a;
+}
+
+ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
+                        const std::vector<PricedPool>& pools) {
   MapReader r(node);
   ServiceSpec s;
   s.name = r.Required("name").AsString();
@@ -70,15 +178,39 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
   if (auto p = r.Optional("precision")) {
     s.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
   }
+  const PricedPool* pool = nullptr;
+  if (auto pn = r.Optional("pool")) {
+    s.pool = pn->AsString();
+    std::vector<std::string> names;
+    for (const auto& p : pools) {
+      names.push_back(p.name);
+      if (p.name == s.pool) pool = &p;
+    }
+    if (!pool) {
+      pn->Fail("unknown pool '" + s.pool + "' (pools are defined under 'pools')",
+               ClosestName(s.pool, names).value_or(""));
+    }
+  }
   {
     auto replica = r.Required("replica");
     MapReader rr(replica);
-    auto gpu = rr.Required("gpu");
-    s.gpu = catalog.TryFindDevice(gpu.AsString());
-    if (!s.gpu) {
-      gpu.Fail("unknown device '" + gpu.AsString() + "' (see `fleetsim list gpus`)",
-               ClosestName(gpu.AsString(), catalog.DeviceNames()).value_or(""));
+    std::optional<ConfigNode> gpu_node = rr.Optional("gpu");
+    if (gpu_node) {
+      s.gpu = catalog.TryFindDevice(gpu_node->AsString());
+      if (!s.gpu) {
+        gpu_node->Fail("unknown device '" + gpu_node->AsString() + "' (see `fleetsim list gpus`)",
+                       ClosestName(gpu_node->AsString(), catalog.DeviceNames()).value_or(""));
+      }
+      if (pool && pool->gpu != s.gpu) {
+        gpu_node->Fail("pool '" + pool->name + "' has " + pool->gpu->name + " GPUs, not " +
+                       s.gpu->name);
+      }
+    } else if (pool) {
+      s.gpu = pool->gpu;
+    } else {
+      rr.Required("gpu");  // reports the missing key
     }
+    const ConfigNode& gpu = gpu_node ? *gpu_node : replica;
     if (!s.gpu->Peak(s.precision)) {
       gpu.Fail("'" + s.gpu->name + "' has no " + std::string(PrecisionName(s.precision)) +
                " datapath in the catalog");
@@ -118,9 +250,29 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
         wr.Finish();
       }
     }
+    if (auto n = rr.Optional("weights_load_bandwidth")) {
+      s.weights_load_bytes_per_s = n->AsQuantity(dim::kBytesPerSecond);
+      if (!(*s.weights_load_bytes_per_s > 0)) n->Fail("weights_load_bandwidth must be > 0");
+    }
     rr.Finish();
   }
-  if (auto n = r.Optional("replicas")) s.config.replicas = PositiveInt(*n, "replicas");
+  std::optional<ConfigNode> replicas_node = r.Optional("replicas");
+  if (replicas_node) s.config.replicas = PositiveInt(*replicas_node, "replicas");
+  if (auto a = r.Optional("autoscale")) {
+    s.autoscale = ReadAutoscale(*a);
+    if (!replicas_node) {
+      s.config.replicas = s.autoscale->min_replicas;
+    } else if (s.config.replicas < s.autoscale->min_replicas ||
+               s.config.replicas > s.autoscale->max_replicas) {
+      replicas_node->Fail("the initial replicas must be within autoscale min..max (" +
+                          std::to_string(s.autoscale->min_replicas) + ".." +
+                          std::to_string(s.autoscale->max_replicas) + ")");
+    }
+  }
+  if (auto e = r.Optional("egress_per_request")) {
+    s.egress_bytes_per_request = e->AsQuantity(dim::kBytes);
+    if (!(s.egress_bytes_per_request >= 0)) e->Fail("egress_per_request must not be negative");
+  }
   if (auto b = r.Optional("batching")) s.config.batching = ReadBatching(*b);
   if (auto rt = r.Optional("router")) {
     s.config.router = rt->AsChoice(Routers().NameList());
@@ -143,7 +295,8 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog) {
   return s;
 }
 
-TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog) {
+TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
+                                const std::vector<PricedPool>& pools) {
   MapReader r(node);
   TrainingJobSpec j;
   j.name = r.Required("name").AsString();
@@ -168,6 +321,22 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog) 
              " datapath in the catalog");
   }
   if (auto n = r.Optional("network")) j.network = n->AsChoice({"dgx-a100", "dgx-h100"});
+  if (auto pn = r.Optional("pool")) {
+    j.pool = pn->AsString();
+    std::vector<std::string> names;
+    const PricedPool* pool = nullptr;
+    for (const auto& p : pools) {
+      names.push_back(p.name);
+      if (p.name == j.pool) pool = &p;
+    }
+    if (!pool) {
+      pn->Fail("unknown pool '" + j.pool + "' (pools are defined under 'pools')",
+               ClosestName(j.pool, names).value_or(""));
+    }
+    if (pool->gpu != j.gpu) {
+      pn->Fail("pool '" + pool->name + "' has " + pool->gpu->name + " GPUs, not " + j.gpu->name);
+    }
+  }
   auto tokens = r.Required("tokens");
   j.tokens = tokens.AsCount();
   if (!(j.tokens > 0)) tokens.Fail("tokens must be greater than zero");
@@ -238,6 +407,33 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog) 
 
 }  // namespace
 
+namespace {
+// The GPUs a service or job holds from t = 0 must fit the pool's cap or servers.
+void ClaimInitialGpus(const PricedPool& pool, int64_t gpus, std::map<std::string, int64_t>& taken,
+                      const ConfigNode& node, const std::string& what) {
+  if (pool.max_units <= 0) return;  // cloud without a cap
+  const int64_t capacity = pool.max_units * pool.gpus_per_unit;
+  int64_t& used = taken[pool.name];
+  // Whole instances / servers per consumer would be stricter; GPUs are shared, as the run
+  // shares them (scenarios/service_fleet.h).
+  if (used + gpus > capacity) {
+    node.Fail("pool '" + pool.name + "' holds " + std::to_string(capacity) + " GPUs (" +
+              std::to_string(pool.max_units) + (pool.cloud ? " instances" : " servers") + " of " +
+              std::to_string(pool.gpus_per_unit) + "); its " + what + " need " +
+              std::to_string(gpus) + " GPUs and " + std::to_string(used) +
+              " are taken by the entries above");
+  }
+  used += gpus;
+}
+}  // namespace
+
+const PricedPool* FindPool(const Scenario& sc, const std::string& name) {
+  for (const auto& p : sc.pools) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
   Scenario sc;
   sc.file = path;
@@ -276,10 +472,35 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
     }
     o.Finish();
   }
+  std::optional<PriceCatalog> prices;
+  if (auto files = r.Optional("prices")) {
+    prices.emplace(PriceCatalog::LoadShipped(DefaultDataDir(), sc.catalog));
+    for (const auto& f : files->Items()) {
+      std::string p = f.AsString();
+      if (!p.empty() && p[0] != '/') p = Dir(path) + p;
+      prices->AddFile(p);
+    }
+  }
+  if (auto pools = r.Optional("pools")) {
+    if (!prices) prices.emplace(PriceCatalog::LoadShipped(DefaultDataDir(), sc.catalog));
+    std::set<std::string> pool_names;
+    for (const auto& p : pools->Items()) {
+      sc.pools.push_back(ReadPool(p, *prices, sc.catalog));
+      if (!pool_names.insert(sc.pools.back().name).second) {
+        p.Fail("pool name '" + sc.pools.back().name + "' is used twice");
+      }
+    }
+  }
+  std::map<std::string, int64_t> pool_gpus;  // GPUs taken at t = 0, by pool
   std::set<std::string> names;
   if (auto services = r.Optional("services")) {
     for (const auto& s : services->Items()) {
-      sc.services.push_back(ReadService(s, sc.catalog));
+      sc.services.push_back(ReadService(s, sc.catalog, sc.pools));
+      const ServiceSpec& sv = sc.services.back();
+      if (const PricedPool* pool = FindPool(sc, sv.pool)) {
+        ClaimInitialGpus(*pool, sv.config.replicas * sv.tensor_parallel, pool_gpus, s,
+                         std::to_string(sv.config.replicas) + " initial replicas");
+      }
       if (!names.insert(sc.services.back().name).second) {
         s.Fail("service name '" + sc.services.back().name + "' is used twice");
       }
@@ -287,7 +508,11 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
   }
   if (auto jobs = r.Optional("training_jobs")) {
     for (const auto& j : jobs->Items()) {
-      sc.training_jobs.push_back(ReadTrainingJob(j, sc.catalog));
+      sc.training_jobs.push_back(ReadTrainingJob(j, sc.catalog, sc.pools));
+      const TrainingJobSpec& job = sc.training_jobs.back();
+      if (const PricedPool* pool = FindPool(sc, job.pool)) {
+        ClaimInitialGpus(*pool, job.layout.Gpus(), pool_gpus, j, "layout");
+      }
       if (!names.insert(sc.training_jobs.back().name).second) {
         j.Fail("name '" + sc.training_jobs.back().name + "' is used twice");
       }

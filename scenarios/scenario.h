@@ -7,6 +7,8 @@
 //   duration: "1 d"
 //   catalog: [my_gpus.yaml]            # extra catalog files, relative to this file
 //   outputs: {timeseries_interval: "1 min", trace: true, max_trace_events: 2000000}
+//   prices: [my_prices.yaml]            # extra price files, relative to this file
+//   pools: [...]                        # priced GPU pools, cloud or owned (docs/pricing.md)
 //   services: [...]                     # inference services (docs/scenarios.md)
 //   training_jobs: [...]                # training jobs (docs/training.md)
 //
@@ -21,6 +23,8 @@
 
 #include "models/catalog/catalog.h"
 #include "models/precision.h"
+#include "models/pricing/pools.h"
+#include "models/serving/autoscaler.h"
 #include "models/serving/service_config.h"
 #include "models/training/training_job.h"
 #include "models/training/training_model.h"
@@ -28,6 +32,20 @@
 #include "sim/time.h"
 
 namespace fleetsim {
+
+// A priced pool of GPUs, resolved from the price catalog at load time: a cloud offer on one
+// plan, or an owned server type at a site. Services and training jobs name the pool their
+// GPUs come from; the run bills it (models/pricing/cost_model.h).
+struct PricedPool {
+  std::string name;
+  bool cloud = true;
+  CloudPool cloud_pool;  // when cloud
+  OwnedPool owned_pool;  // otherwise
+  const DeviceSpec* gpu = nullptr;
+  int64_t gpus_per_unit = 1;  // per instance (cloud) or server (owned)
+  // Units that can be held at once: owned servers; cloud max_instances (0 = no cap).
+  int64_t max_units = 0;
+};
 
 struct ServiceSpec {
   std::string name;
@@ -41,6 +59,13 @@ struct ServiceSpec {
   double link_efficiency = 0.8;
   ServiceConfig config;
   std::optional<ConfigNode> demand;  // read at run start: streams draw from the run's seed
+  // Pricing and elasticity (docs/serving.md, "Pools and autoscaling").
+  std::string pool;                          // "" = not priced, replicas always there
+  std::optional<AutoscaleConfig> autoscale;  // config.replicas is then the initial count
+  // Loading a new replica's weights: bytes per GPU / this rate (default: the GPU's host
+  // link, an upper bound on the rate; storage or network is often slower).
+  std::optional<double> weights_load_bytes_per_s;
+  double egress_bytes_per_request = 0;  // response bytes leaving the pool, billed as egress
 };
 
 // A training job (docs/training.md): its layout is timed and memory-checked at load time,
@@ -54,6 +79,7 @@ struct TrainingJobSpec {
   double tokens = 0;  // to train on
   TrainingFailures failures;
   TrainingIteration iteration;  // computed at load
+  std::string pool;             // "" = not priced; else its GPUs are held until the job ends
 };
 
 struct OutputSpec {
@@ -70,10 +96,13 @@ struct Scenario {
   Duration duration;
   OutputSpec outputs;
   Catalog catalog;
+  std::vector<PricedPool> pools;
   std::vector<ServiceSpec> services;
   std::vector<TrainingJobSpec> training_jobs;
   std::shared_ptr<const ConfigDocument> document;  // keeps the nodes above alive
 };
+
+const PricedPool* FindPool(const Scenario& sc, const std::string& name);
 
 // Throws ConfigError / InputError. `overrides` are "key.path=value" strings.
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});

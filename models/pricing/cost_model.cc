@@ -161,6 +161,13 @@ bool CostModel::CanProvision(PoolId pool, SimTime t) const {
   return static_cast<int64_t>(p.running.size()) < Cap(p, t.seconds());
 }
 
+int64_t CostModel::Headroom(PoolId pool, SimTime t) const {
+  const Pool& p = Get(pool);
+  if (!p.cloud) Misuse(p.o.name, "not a cloud pool");
+  if (p.c.max_instances <= 0) return std::numeric_limits<int64_t>::max();
+  return std::max<int64_t>(0, Cap(p, t.seconds()) - static_cast<int64_t>(p.running.size()));
+}
+
 CostModel::InstanceId CostModel::OnProvision(PoolId pool, SimTime t) {
   Pool& p = Get(pool);
   if (!p.cloud) Misuse(p.o.name, "not a cloud pool");

@@ -89,6 +89,8 @@ class CostModel {
   // ---- cloud pools
   // Under the cap at t (the cap counts raises whose lead time has passed).
   bool CanProvision(PoolId pool, SimTime t) const;
+  // How many more instances the cap allows at t (INT64_MAX without a cap).
+  int64_t Headroom(PoolId pool, SimTime t) const;
   InstanceId OnProvision(PoolId pool, SimTime t);
   SimTime ReadyAt(PoolId pool, InstanceId instance) const;
   void OnRelease(PoolId pool, InstanceId instance, SimTime t);

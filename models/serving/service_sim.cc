@@ -35,6 +35,7 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
     class_cdf_.push_back(total > 0 ? acc / total : 1.0);
   }
   replicas_.resize(static_cast<size_t>(config_.replicas));
+  for (size_t i = 0; i < replicas_.size(); ++i) active_.push_back(static_cast<uint32_t>(i));
   metrics_.by_class.resize(config_.classes.size());
   sim_.AddPendingWorkCheck([this] {
     // The event set runs dry only when no arrival is pending and every replica is idle;
@@ -50,19 +51,20 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
 void ServiceSim::Start() { ScheduleNextArrival(); }
 
 std::vector<ReplicaLoad> ServiceSim::Loads() const {
-  std::vector<ReplicaLoad> loads(replicas_.size());
-  for (size_t i = 0; i < replicas_.size(); ++i) {
-    loads[i].waiting = static_cast<int64_t>(replicas_[i].waiting.size());
-    loads[i].running = static_cast<int64_t>(replicas_[i].running.size());
-    loads[i].kv_free_tokens = KvFree(replicas_[i]);
+  std::vector<ReplicaLoad> loads(active_.size());
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const Replica& rep = replicas_[active_[i]];
+    loads[i].waiting = static_cast<int64_t>(rep.waiting.size());
+    loads[i].running = static_cast<int64_t>(rep.running.size());
+    loads[i].kv_free_tokens = KvFree(rep);
   }
   return loads;
 }
 
 const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
-  loads_.resize(replicas_.size());
-  for (size_t i = 0; i < replicas_.size(); ++i) {
-    const Replica& rep = replicas_[i];
+  loads_.resize(active_.size());
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const Replica& rep = replicas_[active_[i]];
     loads_[i].waiting = static_cast<int64_t>(rep.waiting.size());
     loads_[i].running = static_cast<int64_t>(rep.running.size());
     loads_[i].kv_free_tokens = KvFree(rep);
@@ -84,8 +86,66 @@ int64_t ServiceSim::Running() const {
 
 int64_t ServiceSim::KvUsedTokens() const {
   int64_t n = 0;
-  for (const auto& r : replicas_) n += perf_.kv_capacity_tokens - KvFree(r);
+  for (const auto& r : replicas_) {
+    if (r.state != State::kStopped) n += perf_.kv_capacity_tokens - KvFree(r);
+  }
   return n;
+}
+
+size_t ServiceSim::AddReplica() {
+  size_t r = replicas_.size();
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    if (replicas_[i].state == State::kStopped) {
+      r = i;
+      break;
+    }
+  }
+  if (r == replicas_.size()) replicas_.emplace_back();
+  replicas_[r] = Replica{};
+  replicas_[r].state = State::kActive;
+  active_.push_back(static_cast<uint32_t>(r));
+  return r;
+}
+
+size_t ServiceSim::LeastLoadedActive() const {
+  size_t best = active_.back();
+  size_t best_load = SIZE_MAX;
+  for (size_t i = active_.size(); i-- > 0;) {
+    const Replica& rep = replicas_[active_[i]];
+    const size_t load = rep.waiting.size() + rep.running.size();
+    if (load < best_load) {
+      best_load = load;
+      best = active_[i];
+    }
+  }
+  return best;
+}
+
+void ServiceSim::DrainReplica(size_t r) {
+  const auto it = std::find(active_.begin(), active_.end(), static_cast<uint32_t>(r));
+  if (it == active_.end()) throw std::logic_error("DrainReplica: replica is not active");
+  if (active_.size() < 2) throw std::logic_error("DrainReplica: the last active replica");
+  active_.erase(it);
+  replicas_[r].state = State::kDraining;
+  ++draining_;
+  MaybeStop(r);
+}
+
+void ServiceSim::MaybeStop(size_t r) {
+  Replica& rep = replicas_[r];
+  if (rep.state != State::kDraining || rep.busy || !rep.waiting.empty() || !rep.running.empty() ||
+      !rep.prefilling.empty()) {
+    return;
+  }
+  rep.state = State::kStopped;
+  --draining_;
+  if (observer_) observer_->OnReplicaStopped(r);
+}
+
+void ServiceSim::NoteBusy(bool was_busy, const Replica& rep) {
+  if (was_busy == rep.busy) return;
+  busy_replicas_ += rep.busy ? 1 : -1;
+  if (observer_) observer_->OnBusyReplicas(busy_replicas_);
 }
 
 uint32_t ServiceSim::NewRequest() {
@@ -164,7 +224,7 @@ void ServiceSim::OnArrival() {
     if (q.klass >= static_cast<int32_t>(class_cdf_.size()))
       q.klass = static_cast<int32_t>(class_cdf_.size()) - 1;
   }
-  const size_t r = router_(UpdateLoads(), router_counter_);
+  const size_t r = active_[router_(UpdateLoads(), router_counter_)];
   Replica& rep = replicas_[r];
   const auto& b = config_.batching;
   const bool never_fits = q.prompt + 1 + b.kv_block_tokens > perf_.kv_capacity_tokens;
@@ -178,6 +238,7 @@ void ServiceSim::OnArrival() {
     ++metrics_.in_flight;
     if (!rep.busy) {
       Iterate(r);
+      NoteBusy(false, rep);
     } else if (rep.in_decode_run && b.mode != BatchingConfig::Mode::kStatic &&
                rep.waiting.size() == 1 && static_cast<int64_t>(rep.running.size()) < b.max_batch &&
                q.prompt + b.kv_block_tokens <= KvFree(rep)) {
@@ -258,6 +319,8 @@ void ServiceSim::OnIterationEnd(size_t r) {
   rep.busy = false;
   rep.in_decode_run = false;
   Iterate(r);
+  NoteBusy(true, rep);
+  MaybeStop(r);
 }
 
 void ServiceSim::FinishDecodeSteps(size_t r, int64_t steps) {

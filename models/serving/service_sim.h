@@ -27,6 +27,12 @@
 //
 // Memory is bounded by the requests in flight (a slab of request records reused), not by
 // the number of requests simulated.
+//
+// Replicas come and go (autoscaling, scenarios/service_fleet.h): AddReplica makes a new one
+// routable at once (the caller has already waited for its instance and its weights);
+// DrainReplica stops routing to one, which finishes the requests it holds and then stops
+// (OnReplicaStopped). Only routable ("active") replicas are offered to the router, in the
+// order they became active, so a run is deterministic. Stopped slots are reused.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +57,10 @@ class ServiceObserver {
   virtual ~ServiceObserver() = default;
   virtual void OnIteration(size_t replica, Phase phase, SimTime start, SimTime end,
                            int64_t sequences, int64_t steps) = 0;
+  // The number of replicas running an iteration changed (at the current simulated time).
+  virtual void OnBusyReplicas(int64_t /*busy*/) {}
+  // A draining replica finished its last request and stopped (its GPUs are free).
+  virtual void OnReplicaStopped(size_t /*replica*/) {}
 };
 
 struct ReplicaPerformance {
@@ -73,11 +83,25 @@ class ServiceSim final : public EventHandler {
   int64_t Waiting() const;
   int64_t Running() const;
   int64_t KvUsedTokens() const;
-  int64_t KvCapacityTokens() const { return perf_.kv_capacity_tokens * config_.replicas; }
+  // Over the live (active + draining) replicas.
+  int64_t KvCapacityTokens() const { return perf_.kv_capacity_tokens * LiveReplicas(); }
+
+  // Dynamic replicas. AddReplica returns the new replica's index (a stopped slot is reused).
+  // DrainReplica(r) requires r active and another replica active (std::logic_error
+  // otherwise); it returns at once, and OnReplicaStopped(r) follows when r is empty (maybe
+  // immediately, inside this call).
+  size_t AddReplica();
+  void DrainReplica(size_t r);
+  // The active replica holding the fewest requests (the cheapest to drain); the most
+  // recently activated among equals.
+  size_t LeastLoadedActive() const;
+  int64_t ActiveReplicas() const { return static_cast<int64_t>(active_.size()); }
+  int64_t LiveReplicas() const { return static_cast<int64_t>(active_.size()) + draining_; }
+  int64_t BusyReplicas() const { return busy_replicas_; }
 
   const ServiceMetrics& metrics() const { return metrics_; }
   const ServiceConfig& config() const { return config_; }
-  // Current load of each replica (for routers, traces and autoscaling).
+  // Current load of each active replica, in active order (for routers and tests).
   std::vector<ReplicaLoad> Loads() const;
   // As Loads(), into a reused buffer.
   const std::vector<ReplicaLoad>& UpdateLoads();
@@ -96,7 +120,9 @@ class ServiceSim final : public EventHandler {
     int64_t join_step = 0;    // replica step index when it started decoding
     int64_t finish_step = 0;  // step index at which its last token is produced
   };
+  enum class State : uint8_t { kActive, kDraining, kStopped };
   struct Replica {
+    State state = State::kActive;
     std::deque<uint32_t> waiting;   // request ids, FIFO
     std::vector<uint32_t> running;  // decoding, in admission order
     int64_t step = 0;               // decode steps completed
@@ -133,6 +159,8 @@ class ServiceSim final : public EventHandler {
   uint32_t NewRequest();
   void FreeRequest(uint32_t id);
   uint64_t Tag(EventKind k, size_t replica) const { return (uint64_t{k} << 32) | replica; }
+  void NoteBusy(bool was_busy, const Replica& rep);
+  void MaybeStop(size_t r);
 
   Simulator& sim_;
   ServiceConfig config_;
@@ -143,6 +171,9 @@ class ServiceSim final : public EventHandler {
   uint64_t router_counter_ = 0;
   std::vector<double> class_cdf_;
   std::vector<Replica> replicas_;
+  std::vector<uint32_t> active_;  // routable replicas, in activation order
+  int64_t draining_ = 0;
+  int64_t busy_replicas_ = 0;
   std::vector<Request> requests_;
   std::vector<uint32_t> free_requests_;
   std::optional<RequestSpec> next_arrival_;

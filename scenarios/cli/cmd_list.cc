@@ -7,6 +7,7 @@
 #include "models/catalog/catalog.h"
 #include "models/pricing/price_catalog.h"
 #include "models/scheduling/policy.h"
+#include "models/serving/autoscaler.h"
 #include "models/serving/routers.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/lengths.h"
@@ -269,9 +270,11 @@ void PrintRegistry(const R& registry, bool json) {
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
               "List what fleetsim knows: gpus (the hardware catalog), models (model cards),\n"
-              "arrivals and lengths (demand), routers (inference request routing), prices\n"
-              "(cloud and owned hardware) and policies (cluster scheduling).");
-  p.Positional("WHAT", "gpus | models | arrivals | lengths | routers | prices | policies");
+              "arrivals and lengths (demand), routers (inference request routing), autoscalers\n"
+              "(inference replica counts), prices (cloud and owned hardware) and policies\n"
+              "(cluster scheduling).");
+  p.Positional("WHAT",
+               "gpus | models | arrivals | lengths | routers | autoscalers | prices | policies");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Option("--prices", "FILE", "extra price file overriding the shipped prices", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
@@ -294,6 +297,8 @@ int RunList(const std::vector<std::string>& args) {
     PrintRegistry(LengthDistributions(), json);
   } else if (what == "routers") {
     PrintRegistry(Routers(), json);
+  } else if (what == "autoscalers") {
+    PrintRegistry(AutoscalePolicies(), json);
   } else if (what == "prices") {
     PriceCatalog prices = PriceCatalog::LoadShipped(DefaultDataDir(), catalog);
     for (const auto& f : p.GetAll("--prices")) prices.AddFile(f);
@@ -303,9 +308,10 @@ int RunList(const std::vector<std::string>& args) {
   } else {
     throw InputError(
         "cannot list '" + what +
-            "'; choose one of: gpus, models, arrivals, lengths, routers, prices, policies",
-        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "routers", "prices",
-                           "policies"})
+            "'; choose one of: gpus, models, arrivals, lengths, routers, autoscalers, prices, "
+            "policies",
+        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "routers",
+                           "autoscalers", "prices", "policies"})
             .value_or(""));
   }
   return 0;

@@ -67,8 +67,12 @@ TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
   EXPECT_EQ(summary["schema"], "fleetsim.summary/1");
   EXPECT_EQ(summary["status"], "completed");
   const auto& svc = summary["services"][0];
-  // 4 replicas x TP 4 = 16 GPUs; every request accounted for.
-  EXPECT_EQ(svc["gpus"].get<int>(), 16);
+  // Autoscaled from 2 replicas x TP 4 = 8 GPUs at the start; every request accounted for.
+  EXPECT_EQ(svc["gpus"].get<int>(), 8);
+  EXPECT_EQ(svc["scaling"]["policy"], "queue_length");
+  EXPECT_GE(svc["scaling"]["mean_replicas"].get<double>(), 2.0);  // never below min
+  // Billed: at least the 2 replicas' one p5 instance (8 GPUs) for 30 min at $6.88/GPU-h.
+  EXPECT_GE(svc["cost_usd"].get<double>(), 8 * 6.88 * 0.5 - 1e-9);
   EXPECT_TRUE(svc["accounted"].get<bool>());
   EXPECT_EQ(svc["arrived"].get<uint64_t>(), svc["completed"].get<uint64_t>() +
                                                 svc["rejected"].get<uint64_t>() +

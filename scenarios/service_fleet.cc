@@ -1,0 +1,259 @@
+#include "scenarios/service_fleet.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/config/config_error.h"
+
+namespace fleetsim {
+
+// ---------------------------------------------------------------- PoolLedger
+
+PoolLedger::PoolLedger(const PricedPool& spec, CostModel& costs, CostModel::PoolId id)
+    : spec_(&spec), costs_(&costs), id_(id) {}
+
+int64_t PoolLedger::units() const {
+  if (!spec_->cloud) return spec_->max_units;
+  int64_t n = 0;
+  for (const Unit& u : units_) n += u.live ? 1 : 0;
+  return n;
+}
+
+std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
+  const int64_t per = spec_->gpus_per_unit;
+  if (!spec_->cloud && units_.empty()) {
+    units_.resize(static_cast<size_t>(spec_->max_units));
+    for (Unit& u : units_) u.live = true;  // servers in service from t = 0
+  }
+  // A claim that fits one unit stays on one unit (a tensor-parallel group shares its
+  // NVLink domain): the first unit with room, else a new one. A larger claim takes whole
+  // empty units. Plan before changing anything.
+  std::vector<std::pair<size_t, int64_t>> parts;
+  const int64_t whole = gpus > per ? (gpus + per - 1) / per : 0;
+  int64_t new_units = 0;
+  if (whole == 0) {
+    for (size_t i = 0; i < units_.size(); ++i) {
+      if (units_[i].live && per - units_[i].used >= gpus) {
+        parts.emplace_back(i, gpus);
+        break;
+      }
+    }
+    if (parts.empty()) new_units = 1;
+  } else {
+    int64_t left = gpus;
+    for (size_t i = 0; i < units_.size() && static_cast<int64_t>(parts.size()) < whole; ++i) {
+      if (units_[i].live && units_[i].used == 0) {
+        parts.emplace_back(i, std::min(per, left));
+        left -= parts.back().second;
+      }
+    }
+    new_units = whole - static_cast<int64_t>(parts.size());
+  }
+  if (new_units > 0) {
+    if (!spec_->cloud || costs_->Headroom(id_, now) < new_units) return std::nullopt;
+    int64_t left = gpus;
+    for (const auto& p : parts) left -= p.second;
+    for (int64_t k = 0; k < new_units; ++k) {
+      size_t slot = 0;
+      while (slot < units_.size() && units_[slot].live) ++slot;
+      if (slot == units_.size()) units_.emplace_back();
+      Unit& u = units_[slot];
+      u = Unit{};
+      u.live = true;
+      u.instance = costs_->OnProvision(id_, now);
+      u.ready = warm ? now : costs_->ReadyAt(id_, u.instance);
+      parts.emplace_back(slot, std::min(per, left));
+      left -= parts.back().second;
+    }
+  }
+  GpuClaim claim;
+  claim.ready = now;
+  for (const auto& [slot, n] : parts) {
+    units_[slot].used += n;
+    claim.ready = std::max(claim.ready, units_[slot].ready);
+  }
+  claim.parts = std::move(parts);
+  held_ += gpus;
+  return claim;
+}
+
+std::optional<GpuClaim> PoolLedger::Acquire(int64_t gpus, SimTime now) {
+  auto claim = Take(gpus, now, false);
+  if (!claim) {
+    ++shortfalls_;
+    if (spec_->cloud && spec_->max_units > 0 &&
+        (!capacity_requested_until_ || *capacity_requested_until_ <= now)) {
+      const int64_t per = spec_->gpus_per_unit;
+      capacity_requested_until_ = costs_->RequestCapacity(id_, (gpus + per - 1) / per, now);
+    }
+  }
+  return claim;
+}
+
+std::optional<GpuClaim> PoolLedger::AcquireWarm(int64_t gpus, SimTime now) {
+  return Take(gpus, now, true);
+}
+
+void PoolLedger::Release(const GpuClaim& claim, SimTime now) {
+  for (const auto& [slot, n] : claim.parts) {
+    Unit& u = units_.at(slot);
+    if (!u.live || u.used < n) throw std::logic_error("PoolLedger: releasing GPUs not held");
+    u.used -= n;
+    held_ -= n;
+    if (spec_->cloud && u.used == 0) {
+      costs_->OnRelease(id_, u.instance, now);
+      u.live = false;
+    }
+  }
+}
+
+void PoolLedger::SetBusy(const std::string& consumer, int64_t gpus, SimTime now) {
+  auto it =
+      std::find_if(busy_.begin(), busy_.end(), [&](const auto& b) { return b.first == consumer; });
+  if (it == busy_.end()) {
+    busy_.emplace_back(consumer, 0);
+    it = busy_.end() - 1;
+  }
+  busy_total_ += gpus - it->second;
+  it->second = gpus;
+  costs_->OnBusyChange(id_, consumer, gpus, now);
+}
+
+// ---------------------------------------------------------------- ServiceFleet
+
+namespace {
+enum FleetEvent : uint64_t { kDecide = 0, kReplicaReady = 1 };
+}
+
+ServiceFleet::ServiceFleet(Simulator& sim, const ServiceSpec& spec, ServiceSim& service,
+                           PoolLedger* pool, double weights_bytes_per_gpu, ServiceObserver* trace)
+    : sim_(sim), spec_(spec), service_(service), pool_(pool), trace_(trace) {
+  if (spec.autoscale) scaler_.emplace(*spec.autoscale);
+  double bw = 0;
+  if (spec.weights_load_bytes_per_s) {
+    bw = *spec.weights_load_bytes_per_s;
+  } else if (spec.gpu->host_link) {
+    bw = spec.gpu->host_link->bandwidth_bytes_per_s.value;
+  }
+  if (scaler_ && !(bw > 0)) {
+    throw InputError("service '" + spec.name + "': " + spec.gpu->name +
+                     " has no host link in the catalog; set replica.weights_load_bandwidth "
+                     "(how fast a new replica loads its weights)");
+  }
+  load_s_ = bw > 0 ? weights_bytes_per_gpu / bw : 0;
+}
+
+void ServiceFleet::Start() {
+  last_account_ = sim_.Now();
+  if (pool_) {
+    const int64_t gpus = service_.ActiveReplicas() * spec_.tensor_parallel;
+    bool ok = true;
+    for (int64_t r = 0; r < service_.ActiveReplicas() && ok; ++r) {
+      claims_.push_back(pool_->AcquireWarm(spec_.tensor_parallel, sim_.Now()));
+      ok = claims_.back().has_value();
+    }
+    if (!ok) {
+      throw InputError(
+          "service '" + spec_.name + "': pool '" + pool_->spec().name + "' cannot hold its " +
+          std::to_string(service_.ActiveReplicas()) + " initial replicas (" + std::to_string(gpus) +
+          " GPUs; " + std::to_string(pool_->gpus_held()) + " already held by others, " +
+          (pool_->spec().cloud ? "max_instances " + std::to_string(pool_->spec().max_units)
+                               : std::to_string(pool_->spec().max_units) + " servers") +
+          " of " + std::to_string(pool_->spec().gpus_per_unit) + " GPUs)");
+    }
+  }
+  stats_.peak_replicas = service_.LiveReplicas();
+  if (scaler_) sim_.ScheduleAfter(scaler_->config().interval, this, kDecide);
+}
+
+void ServiceFleet::Account() {
+  const SimTime now = sim_.Now();
+  stats_.replica_seconds +=
+      static_cast<double>(service_.LiveReplicas()) * (now - last_account_).seconds();
+  last_account_ = now;
+}
+
+void ServiceFleet::Finish(SimTime t) {
+  stats_.replica_seconds +=
+      static_cast<double>(service_.LiveReplicas()) * (t - last_account_).seconds();
+  last_account_ = t;
+}
+
+void ServiceFleet::OnIteration(size_t replica, Phase phase, SimTime start, SimTime end,
+                               int64_t sequences, int64_t steps) {
+  if (trace_) trace_->OnIteration(replica, phase, start, end, sequences, steps);
+}
+
+void ServiceFleet::OnBusyReplicas(int64_t busy) {
+  if (pool_) pool_->SetBusy(spec_.name, busy * spec_.tensor_parallel, sim_.Now());
+}
+
+void ServiceFleet::OnReplicaStopped(size_t replica) {
+  Account();
+  if (pool_ && replica < claims_.size() && claims_[replica]) {
+    pool_->Release(*claims_[replica], sim_.Now());
+    claims_[replica].reset();
+  }
+}
+
+void ServiceFleet::HandleEvent(uint64_t tag) {
+  if (tag >= kReplicaReady) {
+    Account();
+    --starting_;
+    const size_t r = service_.AddReplica();
+    if (claims_.size() <= r) claims_.resize(r + 1);
+    claims_[r] = std::move(pending_[tag - kReplicaReady]);
+    pending_[tag - kReplicaReady].reset();
+    stats_.peak_replicas = std::max(stats_.peak_replicas, service_.LiveReplicas());
+    return;
+  }
+  Decide();
+  sim_.ScheduleAfter(scaler_->config().interval, this, kDecide);
+}
+
+void ServiceFleet::Decide() {
+  const auto& m = service_.metrics();
+  const double interval_s = scaler_->config().interval.seconds();
+  AutoscaleObservation obs;
+  obs.ready = service_.ActiveReplicas();
+  obs.starting = starting_;
+  obs.waiting = service_.Waiting();
+  obs.running = service_.Running();
+  // Busy time counts iterations that ended in the interval (possibly begun before it):
+  // clamp to the replicas' wall time.
+  const double busy_s = static_cast<double>(m.replica_busy_ns - last_busy_ns_) * 1e-9;
+  obs.busy_fraction =
+      obs.ready > 0 ? std::min(1.0, busy_s / (static_cast<double>(obs.ready) * interval_s)) : 0;
+  obs.completed = static_cast<int64_t>(m.overall.completed - last_completed_);
+  obs.slo_met = static_cast<int64_t>(m.overall.slo_met - last_slo_met_);
+  last_busy_ns_ = m.replica_busy_ns;
+  last_completed_ = m.overall.completed;
+  last_slo_met_ = m.overall.slo_met;
+
+  const int64_t delta = scaler_->Decide(obs, sim_.Now());
+  Account();
+  for (int64_t i = 0; i < delta; ++i) {
+    std::optional<GpuClaim> claim;
+    if (pool_) {
+      claim = pool_->Acquire(spec_.tensor_parallel, sim_.Now());
+      if (!claim) {
+        ++stats_.shortfalls;
+        continue;
+      }
+    }
+    const SimTime ready = claim ? claim->ready : sim_.Now();
+    size_t k = 0;
+    while (k < pending_.size() && pending_[k]) ++k;
+    if (k == pending_.size()) pending_.emplace_back();
+    pending_[k] = claim ? std::move(claim) : std::optional<GpuClaim>(GpuClaim{});
+    ++stats_.scale_ups;
+    ++starting_;
+    sim_.Schedule(ready + Duration::FromSeconds(load_s_), this, kReplicaReady + k);
+  }
+  for (int64_t i = 0; i > delta && service_.ActiveReplicas() > 1; --i) {
+    ++stats_.scale_downs;
+    service_.DrainReplica(service_.LeastLoadedActive());
+  }
+}
+
+}  // namespace fleetsim

@@ -1,0 +1,199 @@
+// Autoscaling: the policies' arithmetic, cooldowns, and replicas joining and draining in
+// the serving simulation (models/serving/autoscaler.h, service_sim.h).
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "models/serving/autoscaler.h"
+#include "models/serving/service_sim.h"
+
+namespace fleetsim {
+namespace {
+
+AutoscaleObservation Obs(int64_t ready, int64_t starting, double busy) {
+  AutoscaleObservation o;
+  o.ready = ready;
+  o.starting = starting;
+  o.busy_fraction = busy;
+  return o;
+}
+
+TEST(AutoscalePolicyTest, UtilisationFollowsTheHpaRuleWithItsTolerance) {
+  const auto f = AutoscalePolicies().Find("utilisation").factory;
+  AutoscaleParams p;
+  p.target = 0.6;
+  // 4 ready at 90 % busy, target 60 %: ratio 1.5 -> ceil(4 x 1.5) = 6.
+  EXPECT_EQ(f(Obs(4, 0, 0.9), p), 6);
+  // 4 ready at 63 % busy: ratio 1.05, inside the 10 % tolerance -> stays 4.
+  EXPECT_EQ(f(Obs(4, 0, 0.63), p), 4);
+  // 4 ready at 30 %: ratio 0.5 -> ceil(2) = 2, plus 1 starting = 3.
+  EXPECT_EQ(f(Obs(4, 1, 0.3), p), 3);
+}
+
+TEST(AutoscalePolicyTest, QueueLengthDividesOutstandingRequestsByTheTarget) {
+  const auto f = AutoscalePolicies().Find("queue_length").factory;
+  AutoscaleParams p;
+  p.target = 32;
+  AutoscaleObservation o = Obs(2, 0, 1.0);
+  o.waiting = 40;
+  o.running = 60;
+  // (40 + 60) / 32 = 3.125 -> 4 replicas.
+  EXPECT_EQ(f(o, p), 4);
+  o.waiting = 0;
+  o.running = 64;
+  // 64 / 32 = 2 exactly -> 2 (no rounding up of an exact quotient).
+  EXPECT_EQ(f(o, p), 2);
+}
+
+TEST(AutoscalePolicyTest, SloAttainmentStepsOneReplicaAtATime) {
+  const auto f = AutoscalePolicies().Find("slo_attainment").factory;
+  AutoscaleParams p;
+  p.target = 0.95;
+  p.scale_down_utilisation = 0.5;
+  AutoscaleObservation o = Obs(3, 0, 0.9);
+  o.completed = 100;
+  o.slo_met = 90;  // 90 % < 95 %: one more
+  EXPECT_EQ(f(o, p), 4);
+  o.starting = 1;  // already getting one: wait for it
+  EXPECT_EQ(f(o, p), 4);
+  o = Obs(3, 0, 0.3);
+  o.completed = 100;
+  o.slo_met = 99;
+  // Met; 3 x 30 % busy on 2 replicas would be 45 % < 50 %: one fewer.
+  EXPECT_EQ(f(o, p), 2);
+  o.busy_fraction = 0.4;  // 3 x 40 % / 2 = 60 % >= 50 %: keep 3
+  EXPECT_EQ(f(o, p), 3);
+}
+
+TEST(AutoscalerTest, ClampsToMinMaxAndHonoursCooldowns) {
+  AutoscaleConfig c;
+  c.min_replicas = 2;
+  c.max_replicas = 5;
+  c.policy = "utilisation";
+  c.params.target = 0.5;
+  c.scale_up_cooldown = Duration::Seconds(60);
+  c.scale_down_cooldown = Duration::Seconds(300);
+  Autoscaler a(c);
+  const SimTime t0 = SimTime::Zero() + Duration::Seconds(100);
+  // 3 ready at 100 % with target 50 % wants 6; max 5 -> +2.
+  EXPECT_EQ(a.Decide(Obs(3, 0, 1.0), t0), 2);
+  // 30 s later it wants more again (5 ready at 100 %: 10 -> 5 = no change anyway).
+  EXPECT_EQ(a.Decide(Obs(5, 0, 1.0), t0 + Duration::Seconds(30)), 0);
+  // 100 s after the scale-up, 5 ready at 10 % want ceil(1) = 1 -> min 2, i.e. -3; but the
+  // scale-down cooldown (300 s since the last change) holds it.
+  EXPECT_EQ(a.Decide(Obs(5, 0, 0.1), t0 + Duration::Seconds(100)), 0);
+  // 300 s after the change it may go down, to the min of 2.
+  EXPECT_EQ(a.Decide(Obs(5, 0, 0.1), t0 + Duration::Seconds(300)), -3);
+  // Up again at once: no scale-up cooldown is running (the last scale-up was 300 s ago).
+  EXPECT_EQ(a.Decide(Obs(2, 0, 1.0), t0 + Duration::Seconds(310)), 2);
+  // And not again within 60 s of that.
+  EXPECT_EQ(a.Decide(Obs(2, 2, 1.0), t0 + Duration::Seconds(340)), 0);
+}
+
+TEST(AutoscalerTest, RejectsBadConfigs) {
+  AutoscaleConfig c;
+  c.params.target = 0.5;
+  c.min_replicas = 3;
+  c.max_replicas = 2;
+  EXPECT_THROW(Autoscaler{c}, std::invalid_argument);
+  c.max_replicas = 3;
+  c.policy = "utilization";
+  EXPECT_THROW(Autoscaler{c}, std::invalid_argument);
+}
+
+// ---- replicas joining and leaving a running service
+
+struct ConstantTime final : IterationTimeModel {
+  double Seconds(const IterationShape&) const override { return 0.010; }  // 10 ms per iteration
+};
+
+struct ListStream final : RequestStream {
+  std::vector<RequestSpec> list;
+  size_t next = 0;
+  std::optional<RequestSpec> Next() override {
+    if (next == list.size()) return std::nullopt;
+    return list[next++];
+  }
+};
+
+struct Recorder final : ServiceObserver {
+  std::vector<size_t> stopped;
+  std::vector<int64_t> busy;
+  void OnIteration(size_t, Phase, SimTime, SimTime, int64_t, int64_t) override {}
+  void OnBusyReplicas(int64_t b) override { busy.push_back(b); }
+  void OnReplicaStopped(size_t r) override { stopped.push_back(r); }
+};
+
+ServiceConfig TwoReplicas() {
+  ServiceConfig c;
+  c.name = "svc";
+  c.classes = {{"chat", 1.0, std::nullopt, std::nullopt}};
+  c.router = "round_robin";
+  c.replicas = 2;
+  return c;
+}
+
+TEST(DynamicReplicasTest, ADrainedReplicaFinishesItsWorkGetsNoNewRequestsAndStops) {
+  // Round robin over 2 replicas: request 0 (t = 0) -> replica 0, 10 output tokens: prefill
+  // 0-10 ms, 9 decode steps of 10 ms -> done at 100 ms. At 50 ms replica 0 is drained: it
+  // keeps request 0 and stops at 100 ms. Requests 1..3 at 60, 70, 80 ms all go to replica 1
+  // (the only active one), each 1 token: a prefill of 10 ms each, back to back.
+  Simulator sim;
+  ConstantTime model;
+  auto stream = std::make_unique<ListStream>();
+  stream->list = {
+      {0.0, 100, 10, -1}, {0.060, 100, 1, -1}, {0.070, 100, 1, -1}, {0.080, 100, 1, -1}};
+  ServiceSim svc(sim, TwoReplicas(), {&model, 100000}, std::move(stream), sim.rng());
+  Recorder rec;
+  svc.SetObserver(&rec);
+  svc.Start();
+  sim.At(SimTime::Zero() + Duration::Milliseconds(50), [&] {
+    EXPECT_EQ(svc.LeastLoadedActive(), 1u);  // replica 1 holds nothing
+    svc.DrainReplica(0);
+    EXPECT_EQ(svc.ActiveReplicas(), 1);
+    EXPECT_EQ(svc.LiveReplicas(), 2);
+    EXPECT_TRUE(rec.stopped.empty());                     // still busy with request 0
+    EXPECT_THROW(svc.DrainReplica(1), std::logic_error);  // the last active replica
+  });
+  sim.Run();
+  const auto& m = svc.metrics();
+  EXPECT_EQ(m.completed, 4u);
+  EXPECT_TRUE(m.Balanced());
+  ASSERT_EQ(rec.stopped.size(), 1u);
+  EXPECT_EQ(rec.stopped[0], 0u);
+  EXPECT_EQ(svc.LiveReplicas(), 1);
+  // Request 0's E2E: 10 iterations of 10 ms = 100 ms (unaffected by the drain).
+  EXPECT_NEAR(m.overall.e2e_s.max(), 0.100, 1e-9);
+  // Requests 1..3 arrive every 10 ms and each needs one 10 ms prefill on replica 1: no
+  // queueing, TTFT 10 ms each.
+  EXPECT_NEAR(m.overall.ttft_s.min(), 0.010, 1e-9);
+  // A new replica reuses the stopped slot 0.
+  EXPECT_EQ(svc.AddReplica(), 0u);
+  EXPECT_EQ(svc.ActiveReplicas(), 2);
+}
+
+TEST(DynamicReplicasTest, AnAddedReplicaTakesNewRequestsAndBusyCountsAreReported) {
+  // One replica; at 5 ms a second joins. Round robin: request 0 (t = 0) -> replica 0;
+  // request 1 (t = 20 ms) -> the counter's next replica, replica 1 (active order 0, 1).
+  // Each has 1 output token: one 10 ms prefill each, on different replicas.
+  Simulator sim;
+  ConstantTime model;
+  auto stream = std::make_unique<ListStream>();
+  stream->list = {{0.0, 100, 1, -1}, {0.020, 100, 1, -1}};
+  auto cfg = TwoReplicas();
+  cfg.replicas = 1;
+  ServiceSim svc(sim, cfg, {&model, 100000}, std::move(stream), sim.rng());
+  Recorder rec;
+  svc.SetObserver(&rec);
+  svc.Start();
+  sim.At(SimTime::Zero() + Duration::Milliseconds(5), [&] { EXPECT_EQ(svc.AddReplica(), 1u); });
+  sim.Run();
+  EXPECT_EQ(svc.metrics().completed, 2u);
+  // Busy count: up at 0 (replica 0), down at 10 ms, up at 20 ms (replica 1), down at 30 ms.
+  EXPECT_EQ(rec.busy, (std::vector<int64_t>{1, 0, 1, 0}));
+  // Each replica ran exactly one iteration: 2 x 10 ms of busy time.
+  EXPECT_EQ(svc.metrics().replica_busy_ns, 20'000'000);
+}
+
+}  // namespace
+}  // namespace fleetsim

@@ -1,0 +1,160 @@
+// Pools, billing and autoscaling in runs (scenarios/service_fleet.h).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "scenarios/service_fleet.h"
+#include "tests/scenarios/run_cli.h"
+#include "tests/temp_path.h"
+
+namespace fleetsim {
+namespace {
+
+using testing::RunCli;
+using testing::ShellQuote;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Data(const char* name) { return std::string(FLEETSIM_TEST_DATA_DIR) + "/" + name; }
+
+SimTime At(double s) { return SimTime::Zero() + Duration::FromSeconds(s); }
+
+TEST(PoolLedgerTest, CloudInstancesAreSharedSplitCappedAndReleased) {
+  // 8 GPUs per instance at $1 per GPU-hour, per-second billing, 300 s start-up, at most 2
+  // instances, more capacity 3,600 s after asking.
+  PricedPool spec;
+  spec.name = "p";
+  spec.cloud = true;
+  spec.gpus_per_unit = 8;
+  spec.max_units = 2;
+  spec.cloud_pool.name = "p";
+  spec.cloud_pool.gpus_per_instance = 8;
+  spec.cloud_pool.usd_per_gpu_s = 1.0 / 3600;
+  spec.cloud_pool.on_demand_usd_per_gpu_s = 1.0 / 3600;
+  spec.cloud_pool.startup_s = 300;
+  spec.cloud_pool.max_instances = 2;
+  spec.cloud_pool.capacity_lead_time_s = 3600;
+  CostModel costs;
+  const auto id = costs.AddCloudPool(spec.cloud_pool);
+  PoolLedger pool(spec, costs, id);
+
+  const auto a1 = pool.AcquireWarm(4, At(0));  // instance A, usable at once
+  ASSERT_TRUE(a1);
+  EXPECT_EQ(pool.units(), 1);
+  // 4 more fit on A: usable now.
+  const auto a2 = pool.Acquire(4, At(100));
+  ASSERT_TRUE(a2);
+  EXPECT_EQ(a2->ready, At(100));
+  // 4 more need instance B: usable after its 300 s start-up.
+  const auto b1 = pool.Acquire(4, At(200));
+  ASSERT_TRUE(b1);
+  EXPECT_EQ(b1->ready, At(500));
+  EXPECT_EQ(pool.units(), 2);
+  // 8 GPUs need a whole empty instance (B has only 4 free, and an 8-GPU group stays on one
+  // instance): a third one is over the cap of 2. The ledger asks for capacity.
+  EXPECT_FALSE(pool.Acquire(8, At(300)));
+  EXPECT_EQ(pool.shortfalls(), 1);
+  // The raise is usable from 300 + 3,600 = 3,900 s: at 4,000 s instance C starts.
+  const auto c1 = pool.Acquire(8, At(4000));
+  ASSERT_TRUE(c1);
+  EXPECT_EQ(c1->ready, At(4300));
+  EXPECT_EQ(pool.gpus_held(), 20);
+  // Releasing C's 8 GPUs frees C, which is released.
+  pool.Release(*c1, At(5000));
+  EXPECT_EQ(pool.units(), 2);
+  // Billed GPU-seconds at 5,000 s: A 5,000 + B 4,800 + C 1,000 = 10,800 instance-seconds
+  // x 8 GPUs = 86,400 GPU-s = 24 GPU-hours at $1.
+  EXPECT_NEAR(costs.Total(At(5000)).total_usd(), 24.0, 1e-9);
+  // A keeps running while one of its two claims holds GPUs; then it goes, B stays.
+  pool.Release(*a1, At(5000));
+  EXPECT_EQ(pool.units(), 2);
+  pool.Release(*a2, At(5000));
+  EXPECT_EQ(pool.units(), 1);
+  EXPECT_EQ(pool.gpus_held(), 4);
+}
+
+TEST(PoolLedgerTest, OwnedPoolsHoldTheirServersAndRefuseMore) {
+  // 2 servers of 8 GPUs: 16 GPUs, usable at once.
+  PricedPool spec;
+  spec.name = "dc";
+  spec.cloud = false;
+  spec.gpus_per_unit = 8;
+  spec.max_units = 2;
+  spec.owned_pool.name = "dc";
+  spec.owned_pool.servers = 2;
+  spec.owned_pool.gpus_per_server = 8;
+  CostModel costs;
+  PoolLedger pool(spec, costs, costs.AddOwnedPool(spec.owned_pool));
+  // Two 8-GPU claims take one server each; a 17th GPU has no room.
+  ASSERT_TRUE(pool.Acquire(8, At(10)));
+  const auto second = pool.Acquire(8, At(10));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->ready, At(10));
+  EXPECT_FALSE(pool.Acquire(1, At(10)));
+  EXPECT_EQ(pool.units(), 2);
+}
+
+TEST(FleetRunTest, AFixedFleetOnACloudPoolIsBilledByTheInstanceHour) {
+  // 4 replicas x TP 4 = 16 GPUs = 2 p5 instances of 8 for 1 h at $6.88 per GPU-hour
+  // (models/pricing/prices.yaml, aws-2026): 16 x 6.88 = $110.08.
+  const std::string out = testing::TempPath("fleet_fixed");
+  const auto r =
+      RunCli("run " + ShellQuote(Data("fleet/fixed-pool.yaml")) + " --quiet -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(Read(out + "/summary.json"));
+  EXPECT_NEAR(s["costs"]["total_usd"].get<double>(), 110.08, 1e-6);
+  const auto& pool = s["costs"]["pools"][0];
+  EXPECT_NEAR(pool["usd_per_gpu_hour_held"].get<double>(), 6.88, 1e-9);
+  EXPECT_EQ(pool["provisioned_gpu_s"].get<double>(), 16 * 3600.0);
+  const auto& svc = s["services"][0];
+  // One consumer: the whole bill is the service's.
+  EXPECT_NEAR(svc["cost_usd"].get<double>(), 110.08, 1e-6);
+  EXPECT_EQ(svc["scaling"]["policy"], "fixed");
+  EXPECT_EQ(svc["scaling"]["replica_seconds"].get<double>(), 4 * 3600.0);
+  // $ per 1k output tokens = cost / (output tokens / 1,000).
+  EXPECT_NEAR(svc["usd_per_1k_output_tokens"].get<double>(),
+              110.08 / (svc["output_tokens_per_s"].get<double>() * 3600 / 1e3), 1e-9);
+}
+
+TEST(FleetRunTest, TheAutoscalerFollowsASpikeAndComesBack) {
+  // A 20x spike for 30 min on 1 replica: fixed at 1 replica the queue explodes (SLO met for
+  // about a fifth of the requests); autoscaled between 1 and 8, replicas are added during
+  // the spike, all removed after it, and nearly every request meets its 2 s TTFT.
+  const std::string out = testing::TempPath("fleet_spike");
+  auto r = RunCli("run " + ShellQuote(Data("fleet/spike-autoscale.yaml")) + " --quiet -o " +
+                  ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto svc = nlohmann::json::parse(Read(out + "/summary.json"))["services"][0];
+  const auto& sc = svc["scaling"];
+  EXPECT_GT(sc["peak_replicas"].get<int>(), 1);
+  EXPECT_LE(sc["peak_replicas"].get<int>(), 8);  // max, and 4 instances x 2 replicas
+  EXPECT_EQ(sc["replicas_at_end"].get<int>(), 1);
+  EXPECT_EQ(sc["scale_ups"].get<int>(), sc["scale_downs"].get<int>());
+  EXPECT_TRUE(svc["accounted"].get<bool>());
+  EXPECT_GT(svc["overall"]["slo_attainment"].get<double>(), 0.99);
+  // Cost between 1 instance for 3 h (8 x 6.88 x 3 = $165.12) and 4 for 3 h ($660.48).
+  const double usd = svc["cost_usd"].get<double>();
+  EXPECT_GT(usd, 165.12);
+  EXPECT_LT(usd, 660.48);
+
+  const std::string fixed = testing::TempPath("fleet_spike_fixed");
+  r = RunCli("run " + ShellQuote(Data("fleet/spike-autoscale.yaml")) +
+             " --set services[0].autoscale.max=1 --quiet -o " + ShellQuote(fixed));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto one = nlohmann::json::parse(Read(fixed + "/summary.json"))["services"][0];
+  EXPECT_LT(one["overall"]["slo_attainment"].get<double>(), 0.5);
+  EXPECT_NEAR(one["cost_usd"].get<double>(), 165.12, 1e-6);
+  // The time series shows the replicas: more than one during the spike (1 h - 1 h 35).
+  const std::string ts = Read(out + "/timeseries.csv");
+  EXPECT_NE(ts.find("chat.replicas,chat.replicas_starting"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleetsim
