@@ -96,7 +96,7 @@ const char* const kReportJs = R"JS(
   // 3 significant digits with k / M / G / T; fractions as percentages.
   function fmt(v, unit) {
     if (!finite(v)) return '–';
-    if (unit === 'fraction') return (v * 100).toPrecision(3).replace(/\.?0+$/, '') + ' %';
+    if (unit === 'fraction') return Number((v * 100).toPrecision(3)) + ' %';
     var a = Math.abs(v), s;
     if (unit === 's') {
       if (a === 0) return '0';

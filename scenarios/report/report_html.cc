@@ -415,9 +415,21 @@ class Planner {
     Global(plan, all_of(ColumnKind::kFraction), "utilisation (GPU, KV cache, links)", "fraction",
            false, busy);
     Global(plan, all_of(ColumnKind::kCost), "cost over time (cumulative)", "USD", false);
-    Global(plan, all_of(ColumnKind::kCostRate), "cost rate", "USD/h", false);
-    Global(plan, all_of(ColumnKind::kPower), "power", "W", false);
-    Global(plan, all_of(ColumnKind::kEnergy), "energy (cumulative)", "kWh", false);
+    // Rates: the columns when there are any, else derived from the cumulative ones.
+    if (all_of(ColumnKind::kCostRate).empty()) {
+      Global(plan, all_of(ColumnKind::kCost), "cost rate (change of cumulative cost)", "USD/h",
+             false, {}, /*rate=*/true);
+    } else {
+      Global(plan, all_of(ColumnKind::kCostRate), "cost rate", "USD/h", false);
+    }
+    // Energy and power that stay zero are not modelled there (cloud pools): left out.
+    Global(plan, all_of(ColumnKind::kEnergy), "energy (cumulative)", "kWh", false, {}, false, true);
+    if (all_of(ColumnKind::kPower).empty()) {
+      Global(plan, all_of(ColumnKind::kEnergy), "power (change of cumulative energy)", "W", false,
+             {}, /*rate=*/true, true);
+    } else {
+      Global(plan, all_of(ColumnKind::kPower), "power", "W", false, {}, false, true);
+    }
     Global(plan, all_of(ColumnKind::kGpus), "GPUs", "GPUs", false);
     Global(plan, all_of(ColumnKind::kTokens), "training: tokens trained", "tokens", false);
     // Columns no rule knows: one chart per name, so new outputs are never hidden.
@@ -461,19 +473,32 @@ class Planner {
     ch.series.push_back(std::move(s));
   }
 
+  // From a column's unit to the chart's: J -> kWh; for rates of cumulative columns
+  // USD/s -> USD/h, J/s = W, kWh/s -> W.
+  static double Scale(const Column& c, const std::string& unit, bool rate) {
+    const bool joules = EndsWith(c.name, "_j");
+    if (!rate) return unit == "kWh" && joules ? 1 / 3.6e6 : 1.0;
+    if (unit == "USD/h") return 3600.0;
+    if (unit == "W") return joules ? 1.0 : 3.6e6;
+    return 1.0;
+  }
+
   // One chart of every column of a kind (and `extra` lines first), labelled by full column
-  // name; split beyond 10 lines. Joules are shown in kWh.
+  // name; split beyond 10 lines. With `rate`, the columns are cumulative and their change per
+  // unit of time is drawn.
   void Global(ReportPlan& plan, const std::vector<const Column*>& group, const std::string& title,
-              const std::string& unit, bool other, std::vector<ReportSeries> extra = {}) {
+              const std::string& unit, bool other, std::vector<ReportSeries> extra = {},
+              bool rate = false, bool skip_all_zero = false) {
     constexpr size_t kPerChart = 10;
     ReportChart all = Chart("line", "", unit);
     all.series = std::move(extra);
     for (const Column* c : group) {
-      AddSeries(all, ts_.columns[c->index], *c, false, false, false, false);
-      if (unit == "kWh" && EndsWith(c->name, "_j") && !all.series.empty() &&
-          all.series.back().column == ts_.columns[c->index]) {
-        all.series.back().label += " (J in kWh)";
-        for (double& v : all.series.back().values) v /= 3.6e6;
+      const size_t before = all.series.size();
+      AddSeries(all, ts_.columns[c->index], *c, rate, false, false, skip_all_zero);
+      const double scale = Scale(*c, unit, rate);
+      if (all.series.size() > before && scale != 1.0) {
+        if (!rate && unit == "kWh") all.series.back().label += " (J in kWh)";
+        for (double& v : all.series.back().values) v *= scale;
       }
     }
     const size_t parts = (all.series.size() + kPerChart - 1) / kPerChart;

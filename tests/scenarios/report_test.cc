@@ -184,6 +184,24 @@ TEST(ReportPlanTest, PoolGpusAndEnergy) {
   ASSERT_EQ(energy->series.size(), 1u);
   EXPECT_DOUBLE_EQ(energy->series[0].values[1], 1.0);
   EXPECT_EQ(energy->unit, "kWh");
+  // No power column: power is the energy's change, 3.6e6 J in 60 s = 60,000 W.
+  const ReportChart* power = Find(plan, "power (change of cumulative energy)");
+  ASSERT_NE(power, nullptr);
+  EXPECT_DOUBLE_EQ(power->series[0].values[1], 60000.0);
+}
+
+TEST(ReportPlanTest, CostRateFromCumulativeCost) {
+  // cost_usd 0, 1, 3 at 0, 1 h, 2 h and no cost-rate column: the rate chart shows the
+  // change per hour, undefined at the first row, then 1 and 2 USD/h.
+  const auto t = Table({"time_s", "cost_usd"}, {{0, 3600, 7200}, {0, 1, 3}});
+  const ReportPlan plan = PlanRunReport(ChatSummary(), t);
+  ASSERT_NE(Find(plan, "cost over time (cumulative)"), nullptr);
+  const ReportChart* rate = Find(plan, "cost rate (change of cumulative cost)");
+  ASSERT_NE(rate, nullptr);
+  EXPECT_EQ(rate->unit, "USD/h");
+  EXPECT_TRUE(std::isnan(rate->series[0].values[0]));
+  EXPECT_DOUBLE_EQ(rate->series[0].values[1], 1.0);
+  EXPECT_DOUBLE_EQ(rate->series[0].values[2], 2.0);
 }
 
 TEST(ReportPlanTest, LongSeriesAreReduced) {
