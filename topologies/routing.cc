@@ -35,6 +35,31 @@ size_t Pick(uint64_t pair, NodeId at, size_t n) {
   return n <= 1 ? 0 : static_cast<size_t>(Mix(Mix(pair) ^ at) % n);
 }
 
+// Rail affinity: the NIC a GPU's traffic uses among equally good ones. NCCL pairs each GPU
+// with its closest NIC (on a DGX A100, GPU k with mlx5 NIC k on the same PCIe switch); a
+// hash would put two GPUs of one PCIe switch on the same NIC half the time and halve their
+// bandwidth. GPU number k (NodeId order) of a server with G GPUs and N NICs pairs with NIC
+// number k N / G, the same pairing the generators wire (generators.h). None for a node that
+// is not a GPU in a server with NICs.
+std::optional<NodeId> PairedNic(const ClusterGraph::Impl& g, NodeId gpu) {
+  const NodeSpec& n = g.node(gpu);
+  if (n.kind != NodeKind::kGpu || n.server < 0) return std::nullopt;
+  const ServerSpec& s = g.servers[static_cast<size_t>(n.server)];
+  int64_t gpus = 0, rank = -1;
+  std::vector<NodeId> nics;
+  for (NodeId v = s.first_node; v < s.first_node + s.node_count; ++v) {
+    const NodeKind k = g.node(v).kind;
+    if (k == NodeKind::kGpu) {
+      if (v == gpu) rank = gpus;
+      ++gpus;
+    } else if (k == NodeKind::kNic) {
+      nics.push_back(v);
+    }
+  }
+  if (nics.empty() || rank < 0) return std::nullopt;
+  return nics[static_cast<size_t>(rank * static_cast<int64_t>(nics.size()) / gpus)];
+}
+
 int64_t AddCost(int64_t a, int64_t b) {
   return (a >= kInfiniteCost || b >= kInfiniteCost) ? kInfiniteCost : a + b;
 }
@@ -367,8 +392,43 @@ Route Router::Compute(NodeId from, NodeId to, bool* found) {
     }
   }
   if (ties.empty()) throw std::logic_error("routing: a wide path exists but none was found");
+  // Rail affinity breaks ties before the hash: prefer leaving through the source GPU's
+  // paired NIC and entering through the destination GPU's (PairedNic).
+  const std::optional<NodeId> src_nic = PairedNic(g_, from), dst_nic = PairedNic(g_, to);
+  auto via = [](const std::optional<ServerSearch>& s, const Gateway& gw,
+                const std::optional<NodeId>& nic) {
+    if (!s || !nic) return false;
+    for (const auto& x : s->exits) {
+      if (x.outside == gw.node && x.value == gw.value && x.inside == *nic) return true;
+    }
+    return false;
+  };
+  if (src_nic || dst_nic) {
+    int best_score = -1;
+    std::vector<Choice> preferred;
+    for (const Choice& c : ties) {
+      const int score =
+          (via(src, *c.entry, src_nic) ? 2 : 0) + (via(dst, *c.exit, dst_nic) ? 1 : 0);
+      if (score > best_score) {
+        best_score = score;
+        preferred.clear();
+      }
+      if (score == best_score) preferred.push_back(c);
+    }
+    ties.swap(preferred);
+  }
   const Choice choice = ties[Pick(pair, from, ties.size())];
   const NodeId entry = choice.entry->node, exit = choice.exit->node;
+  // Among the exit edges to the chosen gateway, the paired NIC's if it has one.
+  auto prefer_nic = [](std::vector<const ServerSearch::Exit*>& options,
+                       const std::optional<NodeId>& nic) {
+    if (!nic) return;
+    std::vector<const ServerSearch::Exit*> mine;
+    for (const auto* x : options) {
+      if (x->inside == *nic) mine.push_back(x);
+    }
+    if (!mine.empty()) options.swap(mine);
+  };
 
   std::vector<LinkId> links;
   // 1. Inside the source server, to the chosen entry (one of the equal-cost exit edges).
@@ -377,6 +437,7 @@ Route Router::Compute(NodeId from, NodeId to, bool* found) {
     for (const auto& x : src->exits) {
       if (x.outside == entry && x.value == choice.entry->value) options.push_back(&x);
     }
+    prefer_nic(options, src_nic);
     const ServerSearch::Exit& x = *options.at(Pick(pair, entry, options.size()));
     std::vector<LinkId> reversed;
     WalkToOrigin(g_, *src, from, x.inside, width, pair, &reversed);
@@ -406,6 +467,7 @@ Route Router::Compute(NodeId from, NodeId to, bool* found) {
     for (const auto& x : dst->exits) {
       if (x.outside == exit && x.value == choice.exit->value) options.push_back(&x);
     }
+    prefer_nic(options, dst_nic);
     const ServerSearch::Exit& x = *options.at(Pick(pair, exit, options.size()));
     links.push_back(x.link ^ 1u);  // the twin: fabric -> server
     WalkToTarget(g_, *dst, x.inside, to, width, pair, &links);

@@ -184,6 +184,7 @@ TrainingIteration TrainingIterationTime(const ModelCard& m, const DeviceSpec& de
     const double bw = net.inter_node_bytes_per_s * net.inter_node_efficiency;
     if (!(bw > 0)) throw InputError("inter-node bandwidth must be > 0 for pipeline parallelism");
     r.pp_comm_s = mb * 2 * v * (net.inter_node_latency_s + act_bytes / bw);
+    r.pp_bytes_per_transfer = act_bytes;
   }
 
   // Gradients per GPU: the largest stage's parameters (the first stage's, embedding
@@ -191,6 +192,7 @@ TrainingIteration TrainingIterationTime(const ModelCard& m, const DeviceSpec& de
   r.params_per_gpu = r.memory.params_per_gpu;
   const double grad_bytes = r.params_per_gpu * kAdamGradientBytes;
   r.dp_comm_s = InterNodeAllReduceSeconds(net, grad_bytes, lay.dp);
+  r.dp_bytes_per_gpu = grad_bytes;
   const double overlap = lay.dp_overlap ? r.backward_s : 0;
   r.dp_exposed_s = ExposedSeconds(r.dp_comm_s, overlap);
   if (lay.dp_overlap && lay.dp > 1) {
@@ -201,6 +203,7 @@ TrainingIteration TrainingIterationTime(const ModelCard& m, const DeviceSpec& de
     const double last_bucket =
         std::max(kDdpBucketBytes, EmbeddingParameterCount(m) / lay.tp * kAdamGradientBytes);
     r.dp_exposed_s = std::max(r.dp_exposed_s, InterNodeAllReduceSeconds(net, last_bucket, lay.dp));
+    r.dp_last_bucket_bytes = last_bucket;
   }
 
   const double hbm =

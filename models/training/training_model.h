@@ -108,11 +108,15 @@ struct TrainingIteration {
   double optimizer_s = 0;
   double iteration_s = 0;
   double params_per_gpu = 0;  // the largest stage's, before ZeRO
-  double paper_flops = 0;     // per iteration, all GPUs (the SC'21 formula)
-  double tflops_per_gpu = 0;  // achieved: paper_flops / (GPUs x iteration) / 1e12
-  double mfu = 0;             // tflops_per_gpu / device peak at the precision
-  double tokens_per_s = 0;    // global_batch x seq_len / iteration
-  TrainingMemory memory;      // per GPU, first stage
+  // What the inter-node terms move (training_fabric.h runs them as flows):
+  double pp_bytes_per_transfer = 0;  // b s h x bytes / t: one GPU's share of an activation
+  double dp_bytes_per_gpu = 0;       // gradients all-reduced per GPU
+  double dp_last_bucket_bytes = 0;   // with dp_overlap: the bucket reduced after the backward
+  double paper_flops = 0;            // per iteration, all GPUs (the SC'21 formula)
+  double tflops_per_gpu = 0;         // achieved: paper_flops / (GPUs x iteration) / 1e12
+  double mfu = 0;                    // tflops_per_gpu / device peak at the precision
+  double tokens_per_s = 0;           // global_batch x seq_len / iteration
+  TrainingMemory memory;             // per GPU, first stage
   double memory_capacity_bytes = 0;
 };
 

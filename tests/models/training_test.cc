@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "models/catalog/catalog.h"
+#include "models/training/training_fabric.h"
 #include "models/training/training_job.h"
 #include "models/training/training_model.h"
 #include "sim/config/config_error.h"
+#include "topologies/generators.h"
 
 namespace fleetsim {
 namespace {
@@ -321,6 +323,162 @@ TEST(TrainingValidationV2, Gpt3TimeToTrain) {
   std::ifstream doc(std::string(FLEETSIM_SOURCE_DIR) + "/docs/validation.md");
   const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("**33.5 days**"), std::string::npos) << "docs/validation.md, V2";
+}
+
+// ---------------------------------------------------------------- jobs on a topology
+// Six 1-GPU servers (GPU and NIC on the host's PCIe at 100 GB/s, never the bottleneck) on a
+// two-level fat tree of radix 4 with 3:1 leaf oversubscription: leaf 0 holds node0..node2,
+// leaf 1 node3..node5, each leaf has ONE 25 GB/s uplink. No latencies: the times below are
+// exact.
+ClusterGraph SharedUplinkTree() {
+  ServerParams sp;
+  sp.gpu_type = "A100-SXM4-80GB";
+  sp.gpus = 1;
+  sp.nics = 1;
+  sp.pcie_link = LinkParams{LinkKind::kPcie, 100e9, Duration::Zero()};
+  sp.pcie_uplink = sp.pcie_link;
+  FabricParams fp;
+  fp.shape = FabricShape::kFatTree;
+  fp.servers = 6;
+  fp.radix = 4;
+  fp.oversubscription = 3;
+  fp.levels = 2;
+  fp.host_link = LinkParams{LinkKind::kInfiniband, 25e9, Duration::Zero()};
+  fp.switch_link = fp.host_link;
+  return MakeCluster("shared-uplink", MakeServer("one-gpu", sp), fp);
+}
+
+// A toy job: DP 2 (no TP, PP), 1 s of pipeline, 0.1 s of optimizer, 2.5 GB of gradients per
+// GPU all-reduced after the pipeline. A 2-rank ring all-reduce sends 2 (n - 1) / n S = S =
+// 2.5 GB each way: 0.1 s at 25 GB/s. Alone: 1 + 0.1 + 0.1 = 1.2 s per iteration.
+TrainingTraffic ToyTraffic() {
+  TrainingTraffic t;
+  t.dp = 2;
+  t.pipeline_s = 1.0;
+  t.optimizer_s = 0.1;
+  t.dp_bytes = 2.5e9;
+  return t;
+}
+
+std::vector<NodeId> Gpus(const ClusterGraph& g, std::initializer_list<const char*> names) {
+  std::vector<NodeId> out;
+  for (const char* n : names) out.push_back(g.NodeNamed(n));
+  return out;
+}
+
+TEST(TrainingOnFabric, AloneMatchesTheClosedFormAndFastForwards) {
+  const ClusterGraph g = SharedUplinkTree();
+  Simulator sim(1);
+  TrainingFabric fab(sim, g);
+  FabricTrainingJob a(fab, "a", ToyTraffic(), Gpus(g, {"node0/gpu0", "node3/gpu0"}), 10,
+                      SimTime::Zero());
+  sim.Run();
+  // 10 x 1.2 s; one iteration at op level, the other nine in one fast-forward step.
+  EXPECT_TRUE(a.metrics().finished);
+  EXPECT_NEAR(a.metrics().finish_time_s, 12.0, 1e-8);
+  EXPECT_NEAR(a.metrics().alone_iteration_s, 1.2, 1e-8);
+  EXPECT_EQ(a.metrics().op_level_iterations, 1);
+  EXPECT_EQ(a.metrics().fast_forwarded_iterations, 9);
+  EXPECT_NEAR(a.metrics().dp_exposed_s, 0.1, 1e-8);
+}
+
+TEST(TrainingOnFabric, AloneOnAGeneratedDgxPodEqualsTheClosedForm) {
+  // Megatron 39.1B, TP 8 x PP 2 x DP 4 on 8 generated DGX A100 servers (rail-optimized, one
+  // 25 GB/s HDR NIC per GPU), with and without DP overlap: alone, every flow has its NIC to
+  // itself (rail affinity, routing.h), so the pipeline transfers take m x 2v x b s h x 2 /
+  // t / (25 GB/s x 0.70) plus their latencies and the rings 2 (n - 1) / n S / 17.5 GB/s:
+  // the closed form's terms. The rings' route latencies (NIC-leaf-NIC, 2 x 1 us + PCIe)
+  // replace the closed form's 5 us per message, a few microseconds in ~116 s.
+  FabricParams fp;
+  fp.shape = FabricShape::kRailOptimized;
+  fp.servers = 8;
+  fp.host_link = LinkParams{LinkKind::kInfiniband, 25e9, Duration::Microseconds(1)};
+  fp.switch_link = fp.host_link;
+  const ClusterGraph g = MakeCluster("pod", MakeServer("dgx", DgxA100Params()), fp);
+  for (bool overlap : {false, true}) {
+    TrainingLayout lay;
+    lay.tp = 8, lay.pp = 2, lay.dp = 4;
+    lay.micro_batch = 1, lay.global_batch = 1536;
+    lay.precision = Precision::kFp16;
+    lay.flash_attention = false;
+    lay.dp_overlap = overlap;
+    const TrainingIteration it =
+        TrainingIterationTime(Shipped().FindModel("megatron-39.1b"),
+                              Shipped().FindDevice("A100-SXM4-80GB"), lay, DgxA100Network());
+    Simulator sim(1);
+    TrainingFabric fab(sim, g);
+    FabricTrainingJob job(fab, "j", TrainingTrafficOf(lay, it, DgxA100Network()), g.gpus(), 3,
+                          SimTime::Zero());
+    sim.Run();
+    EXPECT_NEAR(job.metrics().alone_iteration_s, it.iteration_s, 1e-4) << overlap;
+    EXPECT_NEAR(job.metrics().pp_s, it.pp_comm_s, 1e-4) << overlap;
+    EXPECT_NEAR(job.metrics().dp_exposed_s, it.dp_exposed_s, 1e-4) << overlap;
+    EXPECT_EQ(job.metrics().fast_forwarded_iterations, 2);
+  }
+}
+
+TEST(TrainingOnFabric, TwoJobsSharingUplinksSlowEachOtherDown) {
+  // Job A on node0 and node3, job B on node1 and node4: each ring sends one flow up leaf 0's
+  // uplink and one up leaf 1's, so each uplink carries one flow of each job: 12.5 GB/s each,
+  // the all-reduce takes 0.2 s instead of 0.1, and an iteration 1.3 s instead of 1.2.
+  // Together from t = 0, 10 iterations each: both finish at 13.0 s (alone: 12.0).
+  const ClusterGraph g = SharedUplinkTree();
+  for (bool ff : {true, false}) {
+    Simulator sim(1);
+    TrainingFabric fab(sim, g);
+    FabricTrainingJob a(fab, "a", ToyTraffic(), Gpus(g, {"node0/gpu0", "node3/gpu0"}), 10,
+                        SimTime::Zero(), ff);
+    FabricTrainingJob b(fab, "b", ToyTraffic(), Gpus(g, {"node1/gpu0", "node4/gpu0"}), 10,
+                        SimTime::Zero(), ff);
+    EXPECT_TRUE(a.SharesLinksWith(b));
+    sim.Run();
+    EXPECT_NEAR(a.metrics().finish_time_s, 13.0, 1e-8) << "fast-forward " << ff;
+    EXPECT_NEAR(b.metrics().finish_time_s, 13.0, 1e-8) << "fast-forward " << ff;
+    EXPECT_EQ(a.metrics().fast_forwarded_iterations, 0);  // never alone
+    EXPECT_NEAR(a.metrics().max_iteration_s, 1.3, 1e-8);
+  }
+  // B on node2 and node5 instead of node1 and node4 changes nothing: same uplinks. B on
+  // node1 and node2 (both under leaf 0) shares no link with A: A takes 12.0 s.
+  Simulator sim(1);
+  TrainingFabric fab(sim, g);
+  FabricTrainingJob a(fab, "a", ToyTraffic(), Gpus(g, {"node0/gpu0", "node3/gpu0"}), 10,
+                      SimTime::Zero());
+  FabricTrainingJob b(fab, "b", ToyTraffic(), Gpus(g, {"node1/gpu0", "node2/gpu0"}), 10,
+                      SimTime::Zero());
+  EXPECT_FALSE(a.SharesLinksWith(b));
+  sim.Run();
+  EXPECT_NEAR(a.metrics().finish_time_s, 12.0, 1e-8);
+  EXPECT_NEAR(b.metrics().finish_time_s, 12.0, 1e-8);
+}
+
+TEST(TrainingOnFabric, ALaterJobEndsTheFastForwardAndFastForwardChangesNothing) {
+  // A: 10 iterations from t = 0. B: 4 iterations from t = 3.6 s, sharing A's uplinks. A runs
+  // iteration 1 at op level (1.2 s), fast-forwards 2 iterations to 3.6 s (B's known start),
+  // runs 4 iterations with B at 1.3 s (to 8.8 s, when B ends), then 3 alone: 8.8 + 3.6 =
+  // 12.4 s = 12.0 + 4 x 0.1. B: 3.6 + 4 x 1.3 = 8.8 s. Without fast-forward: the same.
+  const ClusterGraph g = SharedUplinkTree();
+  double finish[2][2];
+  for (int ff = 0; ff < 2; ++ff) {
+    Simulator sim(1);
+    TrainingFabric fab(sim, g);
+    FabricTrainingJob a(fab, "a", ToyTraffic(), Gpus(g, {"node0/gpu0", "node3/gpu0"}), 10,
+                        SimTime::Zero(), ff == 1);
+    FabricTrainingJob b(fab, "b", ToyTraffic(), Gpus(g, {"node1/gpu0", "node4/gpu0"}), 4,
+                        SimTime::Zero() + Duration::FromSeconds(3.6), ff == 1);
+    sim.Run();
+    finish[ff][0] = a.metrics().finish_time_s;
+    finish[ff][1] = b.metrics().finish_time_s;
+    EXPECT_NEAR(a.metrics().finish_time_s, 12.4, 1e-8) << ff;
+    EXPECT_NEAR(b.metrics().finish_time_s, 8.8, 1e-8) << ff;
+    if (ff == 1) {
+      EXPECT_EQ(a.metrics().fast_forwarded_iterations, 2 + 3);
+      EXPECT_EQ(a.metrics().op_level_iterations, 1 + 4);
+    } else {
+      EXPECT_EQ(a.metrics().op_level_iterations, 10);
+    }
+  }
+  EXPECT_EQ(finish[0][0], finish[1][0]);  // identical results, not just close
+  EXPECT_EQ(finish[0][1], finish[1][1]);
 }
 
 }  // namespace

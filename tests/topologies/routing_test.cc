@@ -61,6 +61,31 @@ TEST(RoutingTest, WorkstationGpusTalkThroughTheRootComplex) {
   EXPECT_EQ(r.latency, Duration::Nanoseconds(500));
 }
 
+TEST(RoutingTest, GpusLeaveAndEnterThroughTheirPairedNic) {
+  // A generated DGX A100 pod on a rail-optimized tree: GPUs 2s and 2s+1 share PCIe switch s
+  // with NICs 2s and 2s+1, so both NICs are equally close to both GPUs. Rail affinity
+  // (NCCL's pairing) sends GPU k through NIC k on both ends: GPU k of node0 to GPU k of node1
+  // is gpu -> pcie -> nic k -> rail-k leaf -> nic k -> pcie -> gpu, 6 links, for every k
+  // (a hash would put GPUs 2s and 2s+1 on one NIC about half the time).
+  FabricParams fp;
+  fp.shape = FabricShape::kRailOptimized;
+  fp.servers = 4;
+  fp.host_link = LinkParams{LinkKind::kInfiniband, 25e9, Duration::Microseconds(1)};
+  fp.switch_link = fp.host_link;
+  const ClusterGraph g = MakeCluster("pod", MakeServer("dgx", DgxA100Params()), fp);
+  for (int k = 0; k < 8; ++k) {
+    const std::string gpu = "/gpu" + std::to_string(k), nic = "/nic" + std::to_string(k);
+    const std::vector<std::string> path = Path(g, RouteOf(g, "node0" + gpu, "node1" + gpu));
+    ASSERT_EQ(path.size(), 6u) << k;
+    EXPECT_EQ(path[1], "node0" + nic) << k;
+    EXPECT_EQ(path[3], "node1" + nic) << k;
+    // Across rails (GPU k to GPU 7 - k) the route still leaves through NIC k.
+    const std::string other = "/gpu" + std::to_string(7 - k);
+    const std::vector<std::string> cross = Path(g, RouteOf(g, "node0" + gpu, "node1" + other));
+    EXPECT_EQ(cross[1], "node0" + nic) << k;
+  }
+}
+
 TEST(RoutingTest, HopCountsAcrossAFatTree) {
   const ClusterGraph g = MakeCluster("k4", Box(), Tree(FabricShape::kFatTree, 16, 4));
   // Box: gpu - cpu - nic. Servers 0, 1 share leaf0; 2, 3 leaf1 (same pod); 4.. next pod.
