@@ -16,6 +16,7 @@
 #include "models/workload/arrivals.h"
 #include "scenarios/replica_binding.h"
 #include "scenarios/report/interval_latency.h"
+#include "scenarios/report/rate_counters.h"
 #include "scenarios/report/report_html.h"
 #include "scenarios/service_fleet.h"
 #include "sim/config/config_error.h"
@@ -228,6 +229,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   if (trace) {
     for (const auto& p : sc.pools) pool_pids.push_back(trace->AddProcess("pool " + p.name));
   }
+  std::vector<PoolRateCounters> pool_rates(sc.pools.size());  // cost rate, power
   TimeSeriesWriter ts(opt.out_dir + "/timeseries.csv", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
@@ -242,7 +244,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       row[k++] = static_cast<double>(s.sim->Waiting());
       row[k++] = static_cast<double>(s.sim->Running());
       row[k++] = kv;
-      k = s.latency.Sample(m.overall, row, k);
+      k = s.latency.Sample(m.overall, row, k, trace.get(), s.counter_pid, sim.Now());
       if (trace) {
         trace->Counter(s.counter_pid, "waiting", sim.Now(), static_cast<double>(s.sim->Waiting()));
         trace->Counter(s.counter_pid, "running", sim.Now(), static_cast<double>(s.sim->Running()));
@@ -283,6 +285,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         trace->Counter(pool_pids[p], "cost usd", sim.Now(), c.total_usd());
         trace->Counter(pool_pids[p], "gpus busy", sim.Now(),
                        static_cast<double>(pools[p]->busy_gpus()));
+        pool_rates[p].Sample(trace.get(), pool_pids[p], sim.Now(), c.total_usd(), c.it_energy_j);
       }
     }
     if (!pools.empty()) row[k++] = total_usd;
