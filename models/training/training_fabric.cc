@@ -50,7 +50,9 @@ FabricTrainingJob::FabricTrainingJob(TrainingFabric& fabric, std::string name,
     throw std::invalid_argument("training job '" + name_ + "': " + std::to_string(gpus_.size()) +
                                 " GPUs for TP x PP x DP = " + std::to_string(n));
   }
-  if (iterations < 1) throw std::invalid_argument("training job '" + name_ + "': no iterations");
+  if (iterations < 0 || (iterations == 0 && start != SimTime::Max())) {
+    throw std::invalid_argument("training job '" + name_ + "': no iterations");
+  }
   if (!(t_.wire_efficiency > 0 && t_.wire_efficiency <= 1)) {
     throw std::invalid_argument("training job '" + name_ + "': wire efficiency not in (0, 1]");
   }
@@ -138,8 +140,17 @@ void FabricTrainingJob::StartNow() {
 }
 
 void FabricTrainingJob::Begin() {
-  running_ = true;
   m_.start_time_s = fab_.sim().Now().seconds();
+  Run(m_.iterations_target, [this] { Finished(); });
+}
+
+void FabricTrainingJob::Run(int64_t iterations, std::function<void()> done) {
+  if (iterations < 1) throw std::invalid_argument("training job '" + name_ + "': empty run");
+  running_ = true;
+  start_ = fab_.sim().Now();
+  run_left_ = iterations;
+  run_done_ = 0;
+  on_run_done_ = std::move(done);
   for (FabricTrainingJob* o : fab_.jobs_) {
     if (o == this || !o->running_ || !SharesLinksWith(*o)) continue;
     o->contended_ = true;
@@ -148,10 +159,40 @@ void FabricTrainingJob::Begin() {
   BeginIteration();
 }
 
+int64_t FabricTrainingJob::CompletedAt(SimTime now) const {
+  if (!running_) return run_done_;
+  int64_t k = run_done_;
+  if (in_segment_ && alone_ns_ > 0 && now > segment_start_) {
+    k += std::min(segment_iters_, (now - segment_start_).ns() / alone_ns_);
+  }
+  return k;
+}
+
+void FabricTrainingJob::Stop() {
+  Simulator& sim = fab_.sim();
+  sim.Cancel(timer_);
+  sim.Cancel(dp_timer_);
+  for (FlowId f : pp_flows_) fab_.network().CancelFlow(f);
+  for (CollectiveId c : dp_colls_) fab_.collectives().Cancel(c);
+  pp_flows_.clear();
+  dp_colls_.clear();
+  pending_flows_ = pending_dp_ = pending_last_ = 0;
+  in_segment_ = false;
+  segment_iters_ = 0;
+  running_ = false;
+  run_left_ = 0;
+  on_run_done_ = nullptr;
+}
+
+void FabricTrainingJob::AnnounceResume(SimTime at) { start_ = at; }
+
 void FabricTrainingJob::BeginIteration() {
   Simulator& sim = fab_.sim();
-  if (m_.iterations_done >= m_.iterations_target) {
-    Finished();
+  if (run_left_ <= 0) {
+    running_ = false;
+    auto done = std::move(on_run_done_);
+    on_run_done_ = nullptr;
+    if (done) done();
     return;
   }
   iter_start_ = sim.Now();
@@ -159,7 +200,7 @@ void FabricTrainingJob::BeginIteration() {
   contended_ = !alone;
   if (fast_forward_ && alone && alone_ns_ > 0) {
     const Duration step = Duration::Nanoseconds(alone_ns_);
-    int64_t k = m_.iterations_target - m_.iterations_done;
+    int64_t k = run_left_;
     const SimTime limit = NextSharingStart();
     if (limit != SimTime::Max()) {
       k = std::min<int64_t>(k, (limit - sim.Now()).ns() / step.ns());
@@ -185,6 +226,8 @@ void FabricTrainingJob::OnFastForwardEnd() {
   in_segment_ = false;
   m_.iterations_done += segment_iters_;
   m_.fast_forwarded_iterations += segment_iters_;
+  run_left_ -= segment_iters_;
+  run_done_ += segment_iters_;
   segment_iters_ = 0;
   BeginIteration();
 }
@@ -206,6 +249,7 @@ void FabricTrainingJob::Interrupt() {
 void FabricTrainingJob::StartPpFlows(bool forward) {
   pp_forward_ = forward;
   pending_flows_ = 0;
+  pp_flows_.clear();
   const double bytes =
       static_cast<double>(t_.microbatches) * t_.virtual_stages * t_.pp_bytes / t_.wire_efficiency;
   NetworkModel& net = fab_.network();
@@ -229,8 +273,8 @@ void FabricTrainingJob::StartPpFlows(bool forward) {
     for (int64_t r = 0; r < t_.dp; ++r) {
       for (int k = 0; k < t_.tp; ++k) {
         ++pending_flows_;
-        net.StartFlow(f.RouteBetween(Gpu(s, r, k), Gpu(peer, r, k)), bytes,
-                      [this] { OnPpFlowDone(); });
+        pp_flows_.push_back(net.StartFlow(f.RouteBetween(Gpu(s, r, k), Gpu(peer, r, k)), bytes,
+                                          [this] { OnPpFlowDone(); }));
       }
     }
   }
@@ -261,6 +305,7 @@ void FabricTrainingJob::StartCompute() {
   compute_done_ = false;
   ending_ = false;
   pending_dp_ = pending_last_ = 0;
+  dp_colls_.clear();
   last_pending_ = false;
   dp_main_done_ = true;
   const bool overlap = t_.dp > 1 && t_.overlap_s > 0;
@@ -271,7 +316,8 @@ void FabricTrainingJob::StartCompute() {
       if (main > 0) {
         dp_main_done_ = false;
         const double lead = std::max(0.0, t_.pipeline_s - t_.overlap_s);
-        sim.At(start + Duration::FromSeconds(lead), [this, main] { StartDp(main, false); });
+        dp_timer_ =
+            sim.At(start + Duration::FromSeconds(lead), [this, main] { StartDp(main, false); });
       }
     } else {
       dp_main_done_ = false;  // starts when the pipeline ends
@@ -300,7 +346,7 @@ void FabricTrainingJob::StartDp(double bytes, bool last_bucket) {
       } else {
         ++pending_dp_;
       }
-      engine.Start(spec, [this, last_bucket] { OnDpDone(last_bucket); });
+      dp_colls_.push_back(engine.Start(spec, [this, last_bucket] { OnDpDone(last_bucket); }));
     }
   }
 }
@@ -344,6 +390,8 @@ void FabricTrainingJob::EndIteration() {
   }
   m_.op_level_iterations++;
   m_.iterations_done++;
+  run_left_--;
+  run_done_++;
   BeginIteration();
 }
 

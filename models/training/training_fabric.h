@@ -35,7 +35,8 @@
 // GPU node of that rank.
 //
 // Units: seconds, bytes. Preconditions (std::invalid_argument otherwise): gpus.size() = tp x
-// pp x dp, distinct GPU nodes of the fabric, iterations >= 1, wire_efficiency in (0, 1].
+// pp x dp, distinct GPU nodes of the fabric, iterations >= 1 (0 for a driven job),
+// wire_efficiency in (0, 1].
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,7 @@
 
 #include "models/network/collectives.h"
 #include "models/network/network_model.h"
+#include "models/training/training_job.h"
 #include "models/training/training_model.h"
 #include "sim/simulator.h"
 #include "topologies/link_types.h"
@@ -97,8 +99,8 @@ class TrainingFabric {
 };
 
 struct FabricTrainingMetrics {
-  int64_t iterations_done = 0;
-  int64_t iterations_target = 0;
+  int64_t iterations_done = 0;      // simulated (as a driver: including work later lost)
+  int64_t iterations_target = 0;    // standalone
   int64_t op_level_iterations = 0;  // simulated with flows
   int64_t fast_forwarded_iterations = 0;
   int64_t fast_forward_segments = 0;
@@ -112,14 +114,23 @@ struct FabricTrainingMetrics {
   double dp_exposed_s = 0;  // last op-level iteration: DP time after the pipeline
 };
 
-class FabricTrainingJob {
+// Standalone, a job runs `iterations` from `start` to the end. As the IterationDriver of a
+// TrainingJobSim (failures, checkpoints, restarts: training_job.h), it runs the segments the
+// TrainingJobSim asks for; create it with start = SimTime::Max() and do not call StartNow.
+class FabricTrainingJob final : public IterationDriver {
  public:
   // Registers with `fabric`; the job starts at `start` (>= now) unless start is
-  // SimTime::Max() (then call StartNow()).
+  // SimTime::Max() (then call StartNow(), or drive it with Run()).
   FabricTrainingJob(TrainingFabric& fabric, std::string name, const TrainingTraffic& traffic,
                     std::vector<NodeId> gpus, int64_t iterations, SimTime start,
                     bool fast_forward = true);
-  ~FabricTrainingJob();
+  ~FabricTrainingJob() override;
+
+  // IterationDriver.
+  void Run(int64_t iterations, std::function<void()> done) override;
+  int64_t CompletedAt(SimTime now) const override;
+  void Stop() override;
+  void AnnounceResume(SimTime at) override;
   FabricTrainingJob(const FabricTrainingJob&) = delete;
   FabricTrainingJob& operator=(const FabricTrainingJob&) = delete;
   // Starts an unannounced job now (see the header comment).
@@ -159,6 +170,13 @@ class FabricTrainingJob {
   std::vector<LinkId> links_;
   FabricTrainingMetrics m_;
   bool running_ = false;
+  // The current Run.
+  int64_t run_left_ = 0;
+  int64_t run_done_ = 0;
+  std::function<void()> on_run_done_;
+  std::vector<FlowId> pp_flows_;
+  std::vector<CollectiveId> dp_colls_;
+  EventId dp_timer_;
   // The iteration in flight.
   SimTime iter_start_;
   SimTime compute_end_;

@@ -47,6 +47,9 @@ void TrainingJobSim::Start() {
 void TrainingJobSim::DrawNextFailure() {
   next_failure_ = job_rate_ > 0 ? sim_.Now() + Duration::FromSeconds(rng_.Exponential(job_rate_))
                                 : SimTime::Max();
+  if (driver_ && next_failure_ != SimTime::Max()) {
+    failure_event_ = sim_.At(next_failure_, [this] { OnFailure(); });
+  }
 }
 
 void TrainingJobSim::Slice(const char* name, SimTime start, SimTime end, int64_t iterations) {
@@ -65,6 +68,10 @@ void TrainingJobSim::StartSegment() {
     k = std::min(remaining, per_checkpoint_ - since);
   }
   segment_iters_ = k;
+  if (driver_) {
+    driver_->Run(k, [this] { OnSegmentEnd(); });
+    return;
+  }
   const SimTime end = phase_start_ + Duration::FromSeconds(static_cast<double>(k) * iter_s_);
   if (next_failure_ < end) {
     pending_ = sim_.At(next_failure_, [this] { OnFailure(); });
@@ -75,6 +82,7 @@ void TrainingJobSim::StartSegment() {
 
 int64_t TrainingJobSim::IterationsAt(SimTime now) const {
   if (state_ != State::kTraining) return m_.iterations_done;
+  if (driver_) return m_.iterations_done + std::min(segment_iters_, driver_->CompletedAt(now));
   const double run = (now - phase_start_).seconds();
   const int64_t k = std::min(segment_iters_, static_cast<int64_t>(std::floor(run / iter_s_)));
   return m_.iterations_done + std::max<int64_t>(0, k);
@@ -87,6 +95,7 @@ void TrainingJobSim::OnSegmentEnd() {
     state_ = State::kDone;
     m_.finished = true;
     m_.finish_time_s = sim_.Now().seconds();
+    if (driver_) sim_.Cancel(failure_event_);
     if (on_finished_) on_finished_();
     return;
   }
@@ -94,6 +103,11 @@ void TrainingJobSim::OnSegmentEnd() {
   state_ = State::kCheckpointing;
   phase_start_ = sim_.Now();
   const SimTime end = phase_start_ + Duration::FromSeconds(f_.checkpoint_write_s);
+  if (driver_) {
+    driver_->AnnounceResume(end);
+    pending_ = sim_.At(end, [this] { OnCheckpointEnd(); });
+    return;
+  }
   if (next_failure_ < end) {
     pending_ = sim_.At(next_failure_, [this] { OnFailure(); });
   } else {
@@ -119,6 +133,11 @@ void TrainingJobSim::OnFailure() {
   // checkpoint alike.
   m_.lost_work_s += (sim_.Now() - uncommitted_since_).seconds();
   m_.iterations_done = committed_;
+  if (driver_) {
+    if (state_ == State::kTraining) driver_->Stop();
+    sim_.Cancel(pending_);  // a checkpoint's end
+    driver_->AnnounceResume(sim_.Now() + Duration::FromSeconds(f_.restart_s));
+  }
   state_ = State::kRestarting;
   phase_start_ = sim_.Now();
   pending_ = sim_.After(Duration::FromSeconds(f_.restart_s), [this] { OnRestartEnd(); });

@@ -51,6 +51,24 @@ struct TrainingFailures {
 double ExpectedGoodput(double job_failure_rate_per_s, double tau_s, double delta_s,
                        double restart_s);
 
+// What advances a job's iterations when their time is not fixed (training_fabric.h: flows
+// on a shared network). TrainingJobSim keeps the failures, checkpoints and restarts and asks
+// the driver to run segments of whole iterations.
+class IterationDriver {
+ public:
+  virtual ~IterationDriver() = default;
+  // Runs `iterations` (>= 1) iterations from now; `done` runs as a simulator event when the
+  // last one ends, unless Stop() came first.
+  virtual void Run(int64_t iterations, std::function<void()> done) = 0;
+  // Iterations of the current Run completed by `now` (<= now).
+  virtual int64_t CompletedAt(SimTime now) const = 0;
+  // Abandons the current Run at once (a failure): its traffic stops, `done` never runs.
+  virtual void Stop() = 0;
+  // The next Run will not start before `at` (a checkpoint or restart in between): other
+  // jobs may fast-forward until then.
+  virtual void AnnounceResume(SimTime at) = 0;
+};
+
 struct TrainingJobMetrics {
   int64_t iterations_done = 0;  // progress (committed or not) at the last update
   int64_t iterations_target = 0;
@@ -79,6 +97,10 @@ class TrainingJobSim {
   // Called once, at the simulated instant the last iteration ends (e.g. to release the
   // job's GPUs for billing). Set before Start().
   void SetOnFinished(std::function<void()> f) { on_finished_ = std::move(f); }
+  // Iterations run through `driver` (not owned; must outlive the job's run) instead of at
+  // the fixed iteration time; the checkpoint period still counts round(interval / the
+  // closed-form iteration time) iterations. Set before Start().
+  void SetDriver(IterationDriver* driver) { driver_ = driver; }
   int64_t iterations_per_checkpoint() const { return per_checkpoint_; }
 
  private:
@@ -91,6 +113,8 @@ class TrainingJobSim {
   void Slice(const char* name, SimTime start, SimTime end, int64_t iterations);
   void DrawNextFailure();
   std::function<void()> on_finished_;
+  IterationDriver* driver_ = nullptr;
+  EventId failure_event_;  // driver mode: the next failure, independent of the segments
 
   Simulator& sim_;
   std::string name_;

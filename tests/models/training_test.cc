@@ -481,5 +481,57 @@ TEST(TrainingOnFabric, ALaterJobEndsTheFastForwardAndFastForwardChangesNothing) 
   EXPECT_EQ(finish[0][1], finish[1][1]);
 }
 
+TEST(TrainingOnFabric, FailuresAndCheckpointsDriveTheFlowLevelJob) {
+  // The toy job alone on the fabric (1.2 s per iteration, as above) driven by a
+  // TrainingJobSim with failures (1e-3 per GPU-second x 2 GPUs: one every ~500 s),
+  // checkpoints every 12 s of work (10 iterations) written in 1 s, 5 s restarts, 2,000
+  // iterations. The same TrainingJobSim at the fixed 1.2 s iteration, with the same failure
+  // stream, must give the same failures, checkpoints, lost work and finish time: alone, the
+  // flow-level iteration is exactly 1.2 s, fast-forwarded between failures and checkpoints.
+  const ClusterGraph g = SharedUplinkTree();
+  TrainingFailures f;
+  f.enabled = true;
+  f.gpu_failure_rate_per_s = 1e-3;
+  f.checkpoint_interval_s = 12;
+  f.checkpoint_write_s = 1;
+  f.restart_s = 5;
+  TrainingIteration it;
+  it.iteration_s = 1.2;
+  it.tokens_per_s = 1000 / 1.2;  // 1,000 tokens per iteration
+  TrainingJobMetrics fixed, flows;
+  {
+    Simulator sim(7);
+    TrainingJobSim job(sim, "a", it, 1, 2, 2000 * 1000.0, f, sim.rng().Stream("a"), nullptr);
+    job.Start();
+    sim.Run();
+    fixed = job.metrics();
+  }
+  int64_t fast_forwarded = 0, op_level = 0;
+  {
+    Simulator sim(7);
+    TrainingFabric fab(sim, g);
+    FabricTrainingJob driver(fab, "a", ToyTraffic(), Gpus(g, {"node0/gpu0", "node3/gpu0"}), 0,
+                             SimTime::Max());
+    TrainingJobSim job(sim, "a", it, 1, 2, 2000 * 1000.0, f, sim.rng().Stream("a"), nullptr);
+    job.SetDriver(&driver);
+    job.Start();
+    sim.Run();
+    flows = job.metrics();
+    fast_forwarded = driver.metrics().fast_forwarded_iterations;
+    op_level = driver.metrics().op_level_iterations;
+  }
+  ASSERT_TRUE(fixed.finished);
+  ASSERT_TRUE(flows.finished);
+  EXPECT_GT(fixed.failures, 3);
+  EXPECT_EQ(flows.failures, fixed.failures);
+  EXPECT_EQ(flows.checkpoints, fixed.checkpoints);
+  EXPECT_NEAR(flows.lost_work_s, fixed.lost_work_s, 1e-6);
+  EXPECT_NEAR(flows.finish_time_s, fixed.finish_time_s, 1e-6);
+  // One op-level iteration measures the alone time; every later one is fast-forwarded
+  // (segments end at checkpoints; failures stop them).
+  EXPECT_EQ(op_level, 1);
+  EXPECT_GT(fast_forwarded, 2000);
+}
+
 }  // namespace
 }  // namespace fleetsim
