@@ -132,7 +132,8 @@ const char* const kReportJs = R"JS(
   function timeUnit(tmax) {
     if (tmax <= 2 * 3600) return { div: 60, name: 'min' };
     if (tmax <= 3 * 86400) return { div: 3600, name: 'h' };
-    return { div: 86400, name: 'd' };
+    if (tmax <= 400 * 86400) return { div: 86400, name: 'd' };
+    return { div: 730 * 3600, name: 'months of 730 h' };
   }
 
   function section(chart, small) {
@@ -173,7 +174,7 @@ const char* const kReportJs = R"JS(
     var right = chart.series.some(function (x) { return x.axis === 'right'; });
     var H = 300, m = { l: 70, r: right ? 70 : 20, t: 12, b: 38 };
     var pw = W - m.l - m.r, ph = H - m.t - m.b;
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img' }, s);
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': chart.title }, s);
     var tmax = 0, tmin = Infinity;
     time.forEach(function (t) { if (finite(t)) { tmax = Math.max(tmax, t); tmin = Math.min(tmin, t); } });
     if (tmin === Infinity) tmin = 0;
@@ -274,7 +275,7 @@ const char* const kReportJs = R"JS(
     var s = section(chart, false);
     var rowH = 34, m = { l: 150, r: 20, t: 10, b: 34 };
     var H = m.t + m.b + rowH * chart.bars.length, pw = W - m.l - m.r;
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img' }, s);
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': chart.title }, s);
     var names = [], totals = chart.bars.map(function (b) {
       return b.segments.reduce(function (a, g) {
         if (names.indexOf(g.name) < 0) names.push(g.name);
@@ -321,7 +322,7 @@ const char* const kReportJs = R"JS(
     var s = section(chart, true);
     var Wp = 320, Hp = 230, m = { l: 52, r: 10, t: 10, b: 20 };
     var pw = Wp - m.l - m.r, ph = Hp - m.t - m.b;
-    var svg = el('svg', { viewBox: '0 0 ' + Wp + ' ' + Hp, role: 'img' }, s);
+    var svg = el('svg', { viewBox: '0 0 ' + Wp + ' ' + Hp, role: 'img', 'aria-label': chart.title }, s);
     var vals = [];
     chart.mean.forEach(function (v, p) {
       vals.push(v);

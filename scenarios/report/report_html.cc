@@ -161,18 +161,19 @@ bool Contains(const std::string& s, const std::string& part) {
 
 // What a column measures, from the name after its last '.' (docs/outputs.md, report.html).
 enum class ColumnKind {
-  kDemand,    // arrived, completed, rejected: cumulative request counts, plotted as rates
-  kCapacity,  // capacity*: requests/s a service can serve
-  kReplicas,  // replicas*: replica counts
-  kQueue,     // waiting, running
-  kLatency,   // ttft_*_s, tpot_*_s, e2e_*_s: latency in an interval
-  kFraction,  // *_fraction, *utilization*, *utilisation*: 0..1
-  kCostRate,  // *_usd_per_h, cost_rate*: USD per hour
-  kCost,      // *_usd: cumulative USD
-  kPower,     // *_w, power*: watts
-  kEnergy,    // *_kwh, energy*: cumulative kWh; *_j: cumulative joules, shown in kWh
-  kGpus,      // gpus*: GPU counts (held, busy)
-  kTokens,    // tokens_trained: cumulative tokens
+  kDemand,      // arrived, completed, rejected: cumulative request counts, plotted as rates
+  kCapacity,    // capacity*: requests/s a service can serve
+  kReplicas,    // replicas*: replica counts
+  kQueue,       // waiting, running
+  kLatency,     // ttft_*_s, tpot_*_s, e2e_*_s: latency in an interval
+  kAttainment,  // *attainment*: 0..1, SLO attainment
+  kFraction,    // *_fraction, *utilization*, *utilisation*: 0..1
+  kCostRate,    // *_usd_per_h, cost_rate*: USD per hour
+  kCost,        // *_usd: cumulative USD
+  kPower,       // *_w, power*: watts
+  kEnergy,      // *_kwh, energy*: cumulative kWh; *_j: cumulative joules, shown in kWh
+  kGpus,        // gpus*: GPU counts (held, busy)
+  kTokens,      // tokens_trained: cumulative tokens
   kOther,
 };
 
@@ -185,6 +186,7 @@ ColumnKind Classify(const std::string& name) {
       EndsWith(name, "_s")) {
     return ColumnKind::kLatency;
   }
+  if (Contains(name, "attainment")) return ColumnKind::kAttainment;
   if (EndsWith(name, "_fraction") || Contains(name, "utilization") ||
       Contains(name, "utilisation")) {
     return ColumnKind::kFraction;
@@ -414,6 +416,7 @@ class Planner {
     }
     Global(plan, all_of(ColumnKind::kFraction), "utilisation (GPU, KV cache, links)", "fraction",
            false, busy);
+    Global(plan, all_of(ColumnKind::kAttainment), "SLO attainment", "fraction", false);
     Global(plan, all_of(ColumnKind::kCost), "cost over time (cumulative)", "USD", false);
     // Rates: the columns when there are any, else derived from the cumulative ones.
     if (all_of(ColumnKind::kCostRate).empty()) {

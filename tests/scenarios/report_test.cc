@@ -204,6 +204,22 @@ TEST(ReportPlanTest, CostRateFromCumulativeCost) {
   EXPECT_DOUBLE_EQ(rate->series[0].values[2], 2.0);
 }
 
+TEST(ReportPlanTest, AttainmentIsNotUtilisation) {
+  // `fleetsim compare` writes plan.slo_attainment_fraction: an SLO attainment, drawn apart
+  // from the utilisation fractions.
+  const auto t = Table({"time_s", "plan.slo_attainment_fraction", "chat.kv_used_fraction"},
+                       {{0, 60}, {0.9, 1}, {0.1, 0.2}});
+  const ReportPlan plan = PlanRunReport(ChatSummary(), t);
+  const ReportChart* slo = Find(plan, "SLO attainment");
+  ASSERT_NE(slo, nullptr);
+  ASSERT_EQ(slo->series.size(), 1u);
+  EXPECT_EQ(slo->series[0].column, "plan.slo_attainment_fraction");
+  const ReportChart* util = Find(plan, "utilisation (GPU, KV cache, links)");
+  ASSERT_NE(util, nullptr);
+  ASSERT_EQ(util->series.size(), 1u);
+  EXPECT_EQ(util->series[0].column, "chat.kv_used_fraction");
+}
+
 TEST(ReportPlanTest, LongSeriesAreReduced) {
   // 3,001 rows (t = 0 .. 3000 s): ceil(3001 / 1500) = 3 rows per point, 1,001 points. A
   // gauge at point k is the mean of rows 3k .. 3k+2 (values 3k .. 3k+2): 3k + 1. The time of
