@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "models/serving/service_sim.h"
 #include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
+#include "models/workload/class_split.h"
 #include "scenarios/replica_binding.h"
 #include "scenarios/report/interval_latency.h"
 #include "scenarios/report/rate_counters.h"
@@ -139,6 +141,43 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     return nullptr;
   };
 
+  // Demand streams, one per service; a service with class routes splits its demand among
+  // itself and the services it routes to (models/workload/class_split.h).
+  auto run_index = [&](const std::string& name) {
+    for (size_t i = 0; i < sc.services.size(); ++i) {
+      if (sc.services[i].name == name) return i;
+    }
+    throw std::logic_error("no service '" + name + "'");
+  };
+  std::vector<std::unique_ptr<RequestStream>> streams(sc.services.size());
+  for (const auto& spec : sc.services) {
+    if (!spec.demand) continue;  // demand: {from: ...}
+    StreamContext ctx;
+    ctx.rng = sim.rng();
+    ctx.name = spec.name;
+    ctx.horizon_s = horizon_s;
+    for (const auto& c : spec.config.classes) ctx.class_names.push_back(c.name);
+    auto stream = ReadRequestStream(*spec.demand, ctx);
+    if (spec.route.empty()) {
+      streams[run_index(spec.name)] = std::move(stream);
+      continue;
+    }
+    std::vector<std::string> outputs = {spec.name};
+    std::vector<size_t> route(spec.config.classes.size(), 0);
+    for (const auto& [klass, target] : spec.route) {
+      auto it = std::find(outputs.begin(), outputs.end(), target);
+      if (it == outputs.end()) it = outputs.insert(outputs.end(), target);
+      route[static_cast<size_t>(klass)] = static_cast<size_t>(it - outputs.begin());
+    }
+    std::vector<double> weights;
+    for (const auto& c : spec.config.classes) weights.push_back(c.weight);
+    ClassSplitter split(std::move(stream), weights, sim.rng().Stream(spec.name + ".classes"), route,
+                        outputs.size());
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      streams[run_index(outputs[o])] = split.Output(o);
+    }
+  }
+
   std::vector<ServiceRun> services;
   services.reserve(sc.services.size());
   for (const auto& spec : sc.services) {
@@ -160,12 +199,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     } catch (const InputError& e) {
       throw InputError("service '" + spec.name + "': " + e.what());
     }
-    StreamContext ctx;
-    ctx.rng = sim.rng();
-    ctx.name = spec.name;
-    ctx.horizon_s = horizon_s;
-    for (const auto& c : spec.config.classes) ctx.class_names.push_back(c.name);
-    auto stream = ReadRequestStream(*spec.demand, ctx);
+    auto stream = std::move(streams[run_index(spec.name)]);
     run.sim = std::make_unique<ServiceSim>(
         sim, spec.config,
         ReplicaPerformance{run.bound.iteration_time.get(), run.bound.kv_capacity_tokens},

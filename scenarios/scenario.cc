@@ -1,5 +1,6 @@
 #include "scenarios/scenario.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -290,7 +291,33 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
   } else {
     s.config.classes.push_back({"default", 1.0, std::nullopt, std::nullopt});
   }
-  s.demand = r.Required("demand");
+  auto demand = r.Required("demand");
+  if (demand.IsMap() && demand.Has("from")) {
+    MapReader dr(demand);
+    s.demand_from = dr.Required("from").AsString();
+    dr.Finish();
+    if (auto c = r.Optional("classes")) {
+      c->Fail("a service with 'demand: {from: " + s.demand_from + "}' has the classes of '" +
+              s.demand_from + "'; remove 'classes'");
+    }
+    if (auto rt = r.Optional("route")) {
+      rt->Fail("only a service with its own demand routes classes");
+    }
+  } else {
+    s.demand = demand;
+  }
+  if (auto rt = r.Optional("route")) {
+    std::vector<std::string> class_names;
+    for (const auto& c : s.config.classes) class_names.push_back(c.name);
+    for (const std::string& key : rt->Keys()) {
+      const auto it = std::find(class_names.begin(), class_names.end(), key);
+      if (it == class_names.end()) {
+        rt->FailAtKey(key, "no request class '" + key + "' in this service",
+                      ClosestName(key, class_names).value_or(""));
+      }
+      s.route.emplace_back(static_cast<int32_t>(it - class_names.begin()), rt->Get(key).AsString());
+    }
+  }
   r.Finish();
   return s;
 }
@@ -503,6 +530,53 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       }
       if (!names.insert(sc.services.back().name).second) {
         s.Fail("service name '" + sc.services.back().name + "' is used twice");
+      }
+    }
+  }
+  // Class routes: targets exist and take their demand from the routing service.
+  if (auto services = r.Optional("services")) {
+    const auto items = services->Items();
+    auto find = [&](const std::string& name) -> ServiceSpec* {
+      for (auto& sv : sc.services) {
+        if (sv.name == name) return &sv;
+      }
+      return nullptr;
+    };
+    std::vector<std::string> service_names;
+    for (const auto& sv : sc.services) service_names.push_back(sv.name);
+    for (size_t i = 0; i < sc.services.size(); ++i) {
+      ServiceSpec& sv = sc.services[i];
+      for (const auto& [klass, target] : sv.route) {
+        const std::string& cname = sv.config.classes[static_cast<size_t>(klass)].name;
+        const ServiceSpec* t = find(target);
+        const ConfigNode at = items[i].Get("route").Get(cname);
+        if (!t) {
+          at.Fail("unknown service '" + target + "'",
+                  ClosestName(target, service_names).value_or(""));
+        }
+        if (t != &sv && t->demand_from != sv.name) {
+          at.Fail("service '" + target + "' must say 'demand: {from: " + sv.name + "}' to take " +
+                  "this service's requests");
+        }
+      }
+      if (!sv.demand_from.empty()) {
+        const ConfigNode at = items[i].Get("demand").Get("from");
+        ServiceSpec* src = find(sv.demand_from);
+        if (!src || src == &sv) {
+          at.Fail("unknown service '" + sv.demand_from + "'",
+                  ClosestName(sv.demand_from, service_names).value_or(""));
+        }
+        if (!src->demand_from.empty()) {
+          at.Fail("service '" + sv.demand_from + "' takes its own demand from '" +
+                  src->demand_from + "'; route from the service that has the demand");
+        }
+        bool routed = false;
+        for (const auto& rt : src->route) routed |= rt.second == sv.name;
+        if (!routed) {
+          at.Fail("service '" + sv.demand_from +
+                  "' routes no class here (add 'route: {CLASS: " + sv.name + "}' to it)");
+        }
+        sv.config.classes = src->config.classes;
       }
     }
   }

@@ -66,6 +66,12 @@ struct ServiceSpec {
   // link, an upper bound on the rate; storage or network is often slower).
   std::optional<double> weights_load_bytes_per_s;
   double egress_bytes_per_request = 0;  // response bytes leaving the pool, billed as egress
+  // Class routing (docs/serving.md, "Heterogeneous fleets"): this service's demand sends the
+  // requests of some classes to other services (`route`: class index -> service name);
+  // a service with `demand: {from: NAME}` has no demand of its own and serves what NAME
+  // routes to it, with NAME's classes.
+  std::vector<std::pair<int32_t, std::string>> route;
+  std::string demand_from;
 };
 
 // A training job (docs/training.md): its layout is timed and memory-checked at load time,

@@ -77,19 +77,18 @@ Autoscaler::Autoscaler(AutoscaleConfig config) : config_(std::move(config)) {
 
 int64_t Autoscaler::Decide(const AutoscaleObservation& obs, SimTime now) {
   const int64_t current = obs.ready + obs.starting;
-  const int64_t desired =
+  const int64_t rec =
       std::clamp(policy_(obs, config_.params), config_.min_replicas, config_.max_replicas);
-  if (desired > current) {
-    if (last_up_ && now - *last_up_ < config_.scale_up_cooldown) return 0;
-    last_up_ = now;
-    last_change_ = now;
-    return desired - current;
+  history_.emplace_back(now, rec);
+  const Duration keep = std::max(config_.scale_up_cooldown, config_.scale_down_cooldown);
+  while (now - history_.front().first > keep) history_.pop_front();
+  int64_t up = rec, down = rec;
+  for (const auto& [t, r] : history_) {
+    if (now - t <= config_.scale_up_cooldown) up = std::min(up, r);
+    if (now - t <= config_.scale_down_cooldown) down = std::max(down, r);
   }
-  if (desired < current) {
-    if (last_change_ && now - *last_change_ < config_.scale_down_cooldown) return 0;
-    last_change_ = now;
-    return desired - current;
-  }
+  if (up > current) return up - current;
+  if (down < current) return down - current;
   return 0;
 }
 

@@ -19,12 +19,14 @@
 //                  interval: +1 replica below the target; -1 when at or above it and the
 //                  remaining replicas would stay under `scale_down_utilisation` busy.
 // Defaults follow Kubernetes' HPA (kubernetes.io, "Horizontal Pod Autoscaling", v1.31):
-// a 15 s sync period, no scale-up stabilisation, 300 s scale-down stabilisation.
+// a 15 s sync period, no scale-up stabilisation, a 300 s scale-down stabilisation window.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "sim/registry.h"
 #include "sim/time.h"
@@ -67,16 +69,19 @@ class Autoscaler {
   // Precondition: a valid config (known policy, 1 <= min <= max, target > 0); throws
   // std::invalid_argument otherwise.
   explicit Autoscaler(AutoscaleConfig config);
-  // The change of replica count to make now: > 0 add, < 0 remove, 0 nothing. A scale-up
-  // is allowed when the last scale-up is at least scale_up_cooldown ago; a scale-down when
-  // the last change of either kind is at least scale_down_cooldown ago.
+  // The change of replica count to make now: > 0 add, < 0 remove, 0 nothing. Cooldowns
+  // are stabilisation windows, as in Kubernetes' HPA: the policy's recommendation (clamped
+  // to [min, max]) is remembered; the count rises only to the smallest recommendation of
+  // the last scale_up_cooldown, and falls only to the largest of the last
+  // scale_down_cooldown. So one quiet interval cannot drain the fleet, and a brief burst
+  // with a long up-window does not grow it.
   int64_t Decide(const AutoscaleObservation& obs, SimTime now);
   const AutoscaleConfig& config() const { return config_; }
 
  private:
   AutoscaleConfig config_;
   AutoscalePolicyFn policy_;
-  std::optional<SimTime> last_up_, last_change_;
+  std::deque<std::pair<SimTime, int64_t>> history_;  // (time, recommendation), oldest first
 };
 
 }  // namespace fleetsim

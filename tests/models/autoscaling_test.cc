@@ -65,7 +65,7 @@ TEST(AutoscalePolicyTest, SloAttainmentStepsOneReplicaAtATime) {
   EXPECT_EQ(f(o, p), 3);
 }
 
-TEST(AutoscalerTest, ClampsToMinMaxAndHonoursCooldowns) {
+TEST(AutoscalerTest, ClampsToMinMaxAndUsesStabilisationWindows) {
   AutoscaleConfig c;
   c.min_replicas = 2;
   c.max_replicas = 5;
@@ -75,19 +75,23 @@ TEST(AutoscalerTest, ClampsToMinMaxAndHonoursCooldowns) {
   c.scale_down_cooldown = Duration::Seconds(300);
   Autoscaler a(c);
   const SimTime t0 = SimTime::Zero() + Duration::Seconds(100);
-  // 3 ready at 100 % with target 50 % wants 6; max 5 -> +2.
+  // t0: 3 ready at 100 % with target 50 % recommend 6, clamped to 5. The up-window (60 s)
+  // holds only this recommendation: +2.
   EXPECT_EQ(a.Decide(Obs(3, 0, 1.0), t0), 2);
-  // 30 s later it wants more again (5 ready at 100 %: 10 -> 5 = no change anyway).
-  EXPECT_EQ(a.Decide(Obs(5, 0, 1.0), t0 + Duration::Seconds(30)), 0);
-  // 100 s after the scale-up, 5 ready at 10 % want ceil(1) = 1 -> min 2, i.e. -3; but the
-  // scale-down cooldown (300 s since the last change) holds it.
+  // t0 + 100 s: 5 ready at 10 % recommend ceil(1) -> min 2; the down-window (300 s) still
+  // holds t0's 5: no change.
   EXPECT_EQ(a.Decide(Obs(5, 0, 0.1), t0 + Duration::Seconds(100)), 0);
-  // 300 s after the change it may go down, to the min of 2.
-  EXPECT_EQ(a.Decide(Obs(5, 0, 0.1), t0 + Duration::Seconds(300)), -3);
-  // Up again at once: no scale-up cooldown is running (the last scale-up was 300 s ago).
-  EXPECT_EQ(a.Decide(Obs(2, 0, 1.0), t0 + Duration::Seconds(310)), 2);
-  // And not again within 60 s of that.
-  EXPECT_EQ(a.Decide(Obs(2, 2, 1.0), t0 + Duration::Seconds(340)), 0);
+  // t0 + 200 s: 5 ready at 40 % recommend 4 (ratio 0.8, outside the tolerance); the
+  // window's largest is still t0's 5.
+  EXPECT_EQ(a.Decide(Obs(5, 0, 0.4), t0 + Duration::Seconds(200)), 0);
+  // t0 + 301 s: t0's 5 left the window; the largest of {2 (t0+100), 4 (t0+200), 2 (now)}
+  // is 4: -1, not straight down to 2.
+  EXPECT_EQ(a.Decide(Obs(5, 0, 0.1), t0 + Duration::Seconds(301)), -1);
+  // t0 + 310 s: 4 ready at 100 % recommend 8 -> 5; but the up-window (60 s) holds t0+301's
+  // 2: the smallest is 2, no scale-up yet (a burst must last the window).
+  EXPECT_EQ(a.Decide(Obs(4, 0, 1.0), t0 + Duration::Seconds(310)), 0);
+  // t0 + 362 s: only recommendations of 5 in the up-window (t0+310 and now): +1.
+  EXPECT_EQ(a.Decide(Obs(4, 0, 1.0), t0 + Duration::Seconds(362)), 1);
 }
 
 TEST(AutoscalerTest, RejectsBadConfigs) {
