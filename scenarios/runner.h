@@ -3,6 +3,7 @@
 //   summary.json     totals and latency percentiles per service (docs/outputs.md)
 //   timeseries.csv   one row per `timeseries_interval`
 //   trace.json       Chrome / Perfetto trace events (open in ui.perfetto.dev)
+//   report.html      charts of the above, self-contained (scenarios/report/report_html.h)
 // Outputs depend only on the scenario and the seed: byte-identical across runs (wall-clock
 // figures go to stdout only).
 #pragma once

@@ -10,8 +10,9 @@ namespace fleetsim {
 
 int RunRun(const std::vector<std::string>& args) {
   ArgParser p("run",
-              "Simulate a scenario and write summary.json, timeseries.csv and trace.json\n"
-              "(open the trace in ui.perfetto.dev). Exit code 1 if the simulation stalled.");
+              "Simulate a scenario and write summary.json, timeseries.csv, trace.json (open it\n"
+              "in ui.perfetto.dev) and report.html (charts; opens offline in any browser).\n"
+              "Exit code 1 if the simulation stalled.");
   p.Positional("SCENARIO", "the scenario YAML file (docs/scenarios.md)");
   p.Option("-o", "DIR", "output directory (default fleetsim-out)");
   p.Option("--seed", "N", "random seed, overriding the scenario's");

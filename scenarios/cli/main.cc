@@ -15,7 +15,7 @@ namespace fleetsim {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"run", "simulate a scenario: summary.json, timeseries.csv, trace.json", RunRun},
+      {"run", "simulate a scenario: summary.json, timeseries.csv, trace.json, report.html", RunRun},
       {"estimate", "the seed essay's back-of-envelope numbers for a model, device and price",
        RunEstimate},
       {"list", "list the hardware catalog (gpus) or the model cards (models)", RunList},
