@@ -8,7 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "models/network/network_model.h"
+#include "scenarios/report/link_counters.h"
 #include "scenarios/report/report_html.h"
+#include "sim/simulator.h"
+#include "sim/trace/trace_writer.h"
+#include "tests/models/network_test_fabric.h"
 #include "tests/scenarios/run_cli.h"
 #include "tests/temp_path.h"
 
@@ -98,6 +103,47 @@ TEST(TraceCountersTest, PoolCostRateAndServiceLatencyPercentiles) {
     EXPECT_NEAR(p50[i].second, ts.values[col_p50][i + 1], 1e-9 * p50[i].second);
   }
   EXPECT_EQ(c.at({"service chat", "tpot p99 s"}).size(), 60u);
+}
+
+TEST(TraceCountersTest, LinkUtilisationPerIntervalWithAFewLinksShown) {
+  // a -> b at 100 B/s, b -> c at 50 B/s, c -> a unused. One 100-byte flow a -> b -> c from
+  // t = 0 runs at min(100, 50) = 50 B/s and ends at 2 s. Samples at 0, 1, 2, 3 s; each value
+  // is written at its interval's start:
+  //   [0, 1) and [1, 2): a->b 50 / 100 = 0.5, b->c 50 / 50 = 1: max 1, 2 busy links,
+  //                      mean 0.75;
+  //   [2, 3): nothing moves: 0, 0, 0.
+  // With max_links = 1 only the first link to carry traffic (a -> b, lower id) gets its own
+  // counter.
+  testing::TestFabric f;
+  const auto n = f.AddNodes(3);
+  const LinkId ab = f.AddLink(n[0], n[1], 100);
+  const LinkId bc = f.AddLink(n[1], n[2], 50);
+  f.AddLink(n[2], n[0], 100);
+  const Route route = f.MakeRoute({ab, bc});
+  const std::string path = testing::TempPath("link_counters.json");
+  {
+    Simulator sim;
+    NetworkModel net(sim, f);
+    TraceWriter trace(path);
+    LinkTraceCounters links(
+        trace, net, f, [](NodeId id) { return std::string(1, static_cast<char>('a' + id)); }, 1);
+    net.StartFlow(route, 100, [] {});
+    for (int t = 0; t <= 3; ++t) {
+      sim.At(
+          SimTime::Zero() + Duration::Seconds(t), [&] { links.Sample(sim.Now()); }, kPhaseLast);
+    }
+    sim.Run(SimTime::Zero() + Duration::Seconds(4));
+    trace.Close();
+  }
+  const Counters c = ReadCounters(nlohmann::json::parse(Read(path)));
+  using Points = std::vector<std::pair<double, double>>;
+  EXPECT_EQ(c.at({"links", "max utilisation"}), (Points{{0, 1.0}, {1, 1.0}, {2, 0.0}}));
+  EXPECT_EQ(c.at({"links", "busy links"}), (Points{{0, 2}, {1, 2}, {2, 0}}));
+  EXPECT_EQ(c.at({"links", "mean utilisation, busy links"}),
+            (Points{{0, 0.75}, {1, 0.75}, {2, 0.0}}));
+  EXPECT_EQ(c.at({"links", "a -> b"}), (Points{{0, 0.5}, {1, 0.5}, {2, 0.0}}));
+  EXPECT_EQ(c.count({"links", "b -> c"}), 0u);
+  std::remove(path.c_str());
 }
 
 }  // namespace
