@@ -112,7 +112,7 @@ std::string Ms(double s) {
 int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(opt.out_dir, ec);
+  if (opt.write_files) fs::create_directories(opt.out_dir, ec);
   if (ec) throw InputError("cannot create output directory '" + opt.out_dir + "': " + ec.message());
 
   const uint64_t seed = opt.seed.value_or(sc.seed);
@@ -120,7 +120,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   const double horizon_s = sc.duration.seconds();
 
   std::unique_ptr<TraceWriter> trace;
-  if (sc.outputs.trace) {
+  if (sc.outputs.trace && opt.write_files) {
     TraceOptions topt;
     topt.max_events = sc.outputs.max_trace_events;
     topt.counter_min_interval = sc.outputs.timeseries_interval;
@@ -264,7 +264,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     for (const auto& p : sc.pools) pool_pids.push_back(trace->AddProcess("pool " + p.name));
   }
   std::vector<PoolRateCounters> pool_rates(sc.pools.size());  // cost rate, power
-  TimeSeriesWriter ts(opt.out_dir + "/timeseries.csv", columns);
+  TimeSeriesWriter ts(opt.write_files ? opt.out_dir + "/timeseries.csv" : "/dev/null", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
     size_t k = 0;
@@ -334,6 +334,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   const auto wall_start = std::chrono::steady_clock::now();
   const SimTime end = SimTime::Zero() + sc.duration;
   RunResult result;
+  bool stopped_early = false;  // by opt.stop_when
   const int64_t slices = 200;
   for (int64_t i = 1; i <= slices; ++i) {
     const SimTime until =
@@ -351,6 +352,11 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       }
     }
     if (result.status != RunResult::Status::kReachedLimit) break;
+    if (opt.stop_when && i < slices &&
+        opt.stop_when(sim.Now(), costs.Total(sim.Now()).total_usd())) {
+      stopped_early = true;
+      break;
+    }
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -372,7 +378,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   summary["scenario"] = sc.name;
   summary["seed"] = seed;
   summary["duration_s"] = horizon_s;
-  summary["status"] = stalled ? "stalled" : "completed";
+  summary["status"] = stalled ? "stalled" : stopped_early ? "stopped" : "completed";
   if (stalled) summary["stall_report"] = result.stall_report;
   summary["events"] = sim.events_processed();
   Json svcs = Json::array();
@@ -549,6 +555,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     cj["consumers"] = con;
     summary["costs"] = cj;
   }
+  if (opt.summary_out) *opt.summary_out = summary;
+  if (!opt.write_files) return stalled ? 1 : 0;
   {
     std::ofstream f(opt.out_dir + "/summary.json");
     f << summary.dump(2) << "\n";

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -21,6 +23,16 @@ struct RunOptions {
   std::string out_dir = "fleetsim-out";
   std::optional<uint64_t> seed;  // overrides the scenario's
   bool quiet = false;            // no progress on stderr
+  // In-process studies (fleetsim compare / size, scenarios/study/): with write_files false
+  // nothing is written (no trace, time series, summary or report.html, no text on `out`);
+  // the summary is handed back through summary_out when it is set.
+  bool write_files = true;
+  nlohmann::ordered_json* summary_out = nullptr;
+  // Asked between the run's 200 equal slices with the time reached and the cost accrued so
+  // far; true ends the run there (summary status "stopped"). For a search that drops a
+  // candidate once it has exceeded a budget: cost never decreases, so the verdict is the
+  // same as at the horizon.
+  std::function<bool(SimTime now, double cost_usd)> stop_when;
 };
 
 // Returns the exit code: 0 ok, 1 the simulation stalled. Bad input throws InputError.

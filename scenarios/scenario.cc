@@ -595,6 +595,7 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
   if (sc.services.empty() && sc.training_jobs.empty()) {
     root.Fail("nothing to simulate: give at least one entry under 'services' or 'training_jobs'");
   }
+  r.Ignore("sizing");  // read by `fleetsim size` (scenarios/study/sizing.h)
   r.Finish();
   return sc;
 }

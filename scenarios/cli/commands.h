@@ -24,5 +24,7 @@ int RunRun(const std::vector<std::string>& args);
 int RunBenchPolicies(const std::vector<std::string>& args);
 int RunTopo(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
+int RunCompare(const std::vector<std::string>& args);
+int RunSize(const std::vector<std::string>& args);
 
 }  // namespace fleetsim

@@ -25,6 +25,10 @@ const std::vector<Command>& Commands() {
        RunBenchPolicies},
       {"report", "write report.html (charts, no network needed) from an output directory",
        RunReport},
+      {"compare", "cost and SLOs of plans (cloud, committed, owned, ...) over months; break-even",
+       RunCompare},
+      {"size", "the cheapest configurations that meet a scenario's targets (sizing: section)",
+       RunSize},
   };
   return commands;
 }

@@ -1,0 +1,145 @@
+// fleetsim compare and fleetsim size (scenarios/study/): break-even arithmetic, a steady
+// fleet against the closed forms of tco.h, thread-count independence, sizing bounds.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/pricing/price_catalog.h"
+#include "models/pricing/tco.h"
+#include "scenarios/study/compare.h"
+#include "scenarios/study/sizing.h"
+#include "tests/scenarios/run_cli.h"
+#include "tests/temp_path.h"
+
+namespace fleetsim {
+namespace {
+
+const std::string kData = FLEETSIM_TEST_DATA_DIR;
+
+TEST(CrossingMonthTest, HandDerivedCrossing) {
+  // d = a - b = 100, 60, 20, -20, -60: the sign changes between boundaries 2 and 3, where
+  // d falls linearly from 20 to -20: at 2 + 20 / 40 = 2.5 months.
+  int crossings = 0;
+  const auto m = CrossingMonth({100, 110, 120, 130, 140}, {0, 50, 100, 150, 200}, &crossings);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_DOUBLE_EQ(*m, 2.5);
+  EXPECT_EQ(crossings, 1);
+}
+
+TEST(CrossingMonthTest, NoCrossingAndTwoCrossings) {
+  // d = 100, 70, 40, 10: never reaches 0.
+  EXPECT_FALSE(CrossingMonth({100, 110, 120, 130}, {0, 40, 80, 120}).has_value());
+  // d = 10, -10, 10: first crossing at 0 + 10 / 20 = 0.5, and two sign changes.
+  int crossings = 0;
+  const auto m = CrossingMonth({10, 10, 30}, {0, 20, 20}, &crossings);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_DOUBLE_EQ(*m, 0.5);
+  EXPECT_EQ(crossings, 2);
+}
+
+TEST(CompareTest, SteadyFleetMatchesTheClosedForms) {
+  // tests/data/study/steady.yaml: 4 replicas x TP 4 = 16 H100 held all the time, rented as
+  // 2 p5 instances on demand ($6.88/GPU-h) or owned as 2 h100-all-in servers ($400,000 each)
+  // at us-colo-2024, over 24 months.
+  const Study study = LoadStudy(kData + "/study/steady.yaml");
+  const StudyResult r = RunStudy(study, 2);
+  ASSERT_EQ(r.plans.size(), 2u);
+  const auto& cloud = r.plans[0];
+  const auto& owned = r.plans[1];
+  // Cloud: 16 x 6.88 x 730 h x 24 = $1,928,601.60 (per-second billing of a 10-minute
+  // window held whole: no rounding).
+  EXPECT_NEAR(cloud.total_cash_usd, 16 * 6.88 * 730 * 24, 1e-3);
+  EXPECT_NEAR(cloud.total_accrual_usd, cloud.total_cash_usd, 1e-6);
+  // Owned cash: $800,000 at t = 0, then energy + space per GPU-hour held, 0.12528 + 0.32110
+  // = 0.44638 (docs/pricing.md table, idle = loaded), x 16 x 730 x 24 = $125,140.
+  const Catalog hardware = Catalog::LoadShipped(FLEETSIM_SOURCE_DIR);
+  const PriceCatalog prices = PriceCatalog::LoadShipped(FLEETSIM_SOURCE_DIR, hardware);
+  const OwnedPool pool = prices.MakeOwnedPool("h100-all-in", 2, "x", "us-colo-2024");
+  const OwnedHourly h = OwnedCostPerGpuHour(pool, 1.0);
+  EXPECT_NEAR(owned.cumulative_cash_usd[0], 800000, 1e-6);
+  EXPECT_NEAR(owned.total_cash_usd, 800000 + (h.energy_usd + h.space_usd) * 16 * 730 * 24, 1.0);
+  // Accrual: depreciation 800,000 / 60 months x 24 instead of the purchase.
+  EXPECT_NEAR(owned.total_accrual_usd, owned.total_cash_usd - 800000 + 800000.0 * 24 / 60, 1.0);
+  // Break-even as tco.h finds it for the same steady fleet: 800,000 / (110.08 - 7.142) $/h
+  // = 7,772 h = 10.6 months.
+  CloudPool p5 = prices.MakeCloudPool("aws-p5-h100-2026", CloudPlan::kOnDemand, "c", 0);
+  const SteadyFleet fleet{16, 1.0, false};
+  const BreakEven be = FindBreakEven(CloudCashflow(p5, fleet), OwnedCashflow(pool, fleet));
+  ASSERT_TRUE(be.at_s.has_value());
+  ASSERT_EQ(r.break_even.size(), 1u);
+  EXPECT_EQ(r.break_even[0].a, "owned");
+  ASSERT_TRUE(r.break_even[0].month.has_value());
+  EXPECT_NEAR(*r.break_even[0].month, be.months(), 0.01);
+  EXPECT_NEAR(*r.break_even[0].month, 10.6, 0.05);
+}
+
+TEST(CompareTest, OutputsDoNotDependOnThreadsAndGrowthIsApplied) {
+  // Growth 10 %/month over 3 months, every month simulated: the month-3 window has
+  // 1.1^2 = 1.21 x the demand of month 1.
+  const std::string path = testing::TempPath("growth-study.yaml");
+  {
+    std::ofstream f(path);
+    f << "name: growth\nscenario: " << kData << "/fleet/fixed-pool.yaml\nmonths: 3\n"
+      << "window: \"5 min\"\ngrowth: \"10 %\"\nplans: [{name: cloud}]\n";
+  }
+  const Study study = LoadStudy(path);
+  const StudyResult one = RunStudy(study, 1), two = RunStudy(study, 2);
+  EXPECT_EQ(StudyMonthsCsv(one), StudyMonthsCsv(two));
+  EXPECT_EQ(StudyPlansCsv(one), StudyPlansCsv(two));
+  const auto& m = one.plans[0].months;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_NEAR(m[2].growth_factor, 1.21, 1e-12);
+  // Poisson arrivals at 1.21 x the rate: within 15 % of 1.21 x month 1's count (300 arrivals
+  // expected in 5 min; the draws differ).
+  EXPECT_NEAR(m[2].arrived / m[0].arrived, 1.21, 0.15);
+  std::filesystem::remove(path);
+}
+
+TEST(SizingTest, BoundsPruneAndTheBestIsTheCheapest) {
+  const std::string path = kData + "/study/size-small.yaml";
+  const SizingSpec spec = LoadSizing(path);
+  ASSERT_EQ(spec.dims.size(), 2u);
+  SizingOptions opt;
+  opt.threads = 2;
+  const SizingResult r = RunSizing(path, {}, spec, opt);
+  ASSERT_EQ(r.candidates.size(), 16u);
+  // TP 1: 69 B parameters x 2 bytes = 138 GB do not fit one 80 GB H100: pruned, never run.
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.candidates[i].verdict, "pruned");
+    EXPECT_EQ(r.candidates[i].reason.rfind("memory", 0), 0u) << r.candidates[i].reason;
+    EXPECT_FALSE(r.candidates[i].simulated);
+  }
+  // The cheapest feasible holds one 8-GPU p5 instance for 10 minutes: 8 x 6.88 / 6 = $9.1733.
+  ASSERT_FALSE(r.best.empty());
+  EXPECT_NEAR(r.candidates[r.best[0]].outcome.cost_usd, 8 * 6.88 / 6, 1e-6);
+  // Exhaustive search on one thread finds the same best, in the same order.
+  SizingOptions all;
+  all.threads = 1;
+  all.prune = false;
+  const SizingResult e = RunSizing(path, {}, spec, all);
+  EXPECT_EQ(e.best, r.best);
+  EXPECT_GE(e.simulated, r.simulated);
+}
+
+TEST(StudyCliTest, CompareAndSizeWriteTheirOutputs) {
+  const std::string dir = testing::TempPath("compare-out");
+  auto c = testing::RunCli("compare " + kData + "/study/steady.yaml -o " + dir);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("owned has cost no more than cloud"), std::string::npos) << c.out;
+  for (const char* f : {"plans.csv", "months.csv", "break_even.csv", "cumulative.svg",
+                        "report.html", "plans.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  const std::string sdir = testing::TempPath("size-out");
+  auto s = testing::RunCli("size " + kData + "/study/size-small.yaml --threads 2 -o " + sdir);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("best 3"), std::string::npos) << s.out;
+  EXPECT_TRUE(std::filesystem::exists(sdir + "/candidates.csv"));
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(sdir);
+}
+
+}  // namespace
+}  // namespace fleetsim
