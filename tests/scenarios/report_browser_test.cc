@@ -33,7 +33,9 @@ std::string Read(const std::string& path) {
 
 // FLEETSIM_CHROMIUM, else the first of the usual names on PATH; empty if none.
 std::string FindChromium() {
-  if (const char* env = std::getenv("FLEETSIM_CHROMIUM"); env && *env) return env;
+  if (const char* env = std::getenv("FLEETSIM_CHROMIUM"); env && *env) {
+    return access(env, X_OK) == 0 ? env : "";
+  }
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path ? path : "");
   std::vector<std::string> entries;
@@ -59,16 +61,22 @@ struct BrowserResult {
 BrowserResult Chromium(const std::string& chromium, const std::string& page,
                        const std::string& mode, const std::string& tag) {
   const std::string profile = testing::TempPath("chromium_profile_" + tag);
+  fs::create_directories(profile);
   const std::string dom = testing::TempPath("chromium_dom_" + tag);
   const std::string log = testing::TempPath("chromium_log_" + tag);
-  std::string cmd = "timeout -k 10 120 " + ShellQuote(chromium) +
-                    " --headless --disable-gpu --disable-dev-shm-usage --no-first-run"
+  // HOME and the XDG folders point into the profile too: CI may have no writable home.
+  // --no-sandbox: chromium refuses to start as root without it, and containers often lack
+  // the namespaces its sandbox needs; the page is our own file.
+  std::string cmd = "env HOME=" + ShellQuote(profile) +
+                    " XDG_CONFIG_HOME=" + ShellQuote(profile + "/config") +
+                    " XDG_CACHE_HOME=" + ShellQuote(profile + "/cache") + " timeout -k 10 120 " +
+                    ShellQuote(chromium) +
+                    " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
                     " --no-default-browser-check --disable-extensions --disable-sync"
                     " --hide-scrollbars --window-size=1280,4000"
                     " --host-resolver-rules='MAP * ~NOTFOUND'"
                     " --enable-logging=stderr --v=0 --user-data-dir=" +
                     ShellQuote(profile);
-  if (geteuid() == 0) cmd += " --no-sandbox";  // chromium refuses to run as root otherwise
   cmd += " " + mode + " " + ShellQuote("file://" + page) + " >" + ShellQuote(dom) + " 2>" +
          ShellQuote(log) + " </dev/null";
   BrowserResult r;

@@ -281,6 +281,16 @@ TEST(ReportPageTest, SelfContainedAndDeterministic) {
   EXPECT_NE(html.find("pools[a].cost_usd"), std::string::npos);
 }
 
+TEST(ReportPageTest, StalledRunShowsItsStallReport) {
+  // A stalled run: the status is flagged and the stall report shown, HTML-escaped.
+  Json s = ChatSummary();
+  s["status"] = "stalled";
+  s["stall_report"] = "job <j> waits for 8 GPUs & none free";
+  const std::string html = RunReportHtml(s, Table({"time_s", "chat.arrived"}, {{0, 60}, {0, 6}}));
+  EXPECT_NE(html.find("<b class=\"warn\">stalled</b>"), std::string::npos);
+  EXPECT_NE(html.find("job &lt;j&gt; waits for 8 GPUs &amp; none free"), std::string::npos);
+}
+
 TEST(ReportPageTest, PolicyComparisonRoundTripsThroughPoliciesCsv) {
   // policies.csv as bench-policies writes it (a quoted label, a missing interval): the page
   // regenerated from it has one chart per metric, with the known metric's title.
