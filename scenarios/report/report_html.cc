@@ -366,7 +366,10 @@ class Planner {
         for (const Column* c : queue) AddSeries(ch, c->name, *c, false, false, false, false);
         Push(plan, std::move(ch));
       }
+      // Latency of a service: its own charts, with its classes' SLOs. Other prefixes (the
+      // plans of `fleetsim compare`) share one chart per family, below.
       const auto latency = of(p, ColumnKind::kLatency);
+      if (!FindByName(summary_, "services", p)) continue;
       for (const char* family : {"ttft", "tpot", "e2e"}) {
         const std::string fam = family;
         std::string upper = fam;
@@ -396,6 +399,18 @@ class Planner {
         }
         Push(plan, std::move(ch));
       }
+    }
+    for (const char* family : {"ttft", "tpot", "e2e"}) {
+      std::vector<const Column*> group;
+      for (const auto& c : cols) {
+        if (c.kind == ColumnKind::kLatency && StartsWith(c.name, std::string(family) + "_") &&
+            !FindByName(summary_, "services", c.prefix)) {
+          group.push_back(&c);
+        }
+      }
+      std::string upper = family;
+      std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+      Global(plan, group, upper + " over time", "s", false, {}, false, false, /*max=*/true);
     }
     // Across the run: utilisation, cost, power, energy, training progress.
     // Utilisation: the fraction columns, and GPUs busy / held where a prefix has both.
@@ -491,13 +506,13 @@ class Planner {
   // unit of time is drawn.
   void Global(ReportPlan& plan, const std::vector<const Column*>& group, const std::string& title,
               const std::string& unit, bool other, std::vector<ReportSeries> extra = {},
-              bool rate = false, bool skip_all_zero = false) {
+              bool rate = false, bool skip_all_zero = false, bool max = false) {
     constexpr size_t kPerChart = 10;
     ReportChart all = Chart("line", "", unit);
     all.series = std::move(extra);
     for (const Column* c : group) {
       const size_t before = all.series.size();
-      AddSeries(all, ts_.columns[c->index], *c, rate, false, false, skip_all_zero);
+      AddSeries(all, ts_.columns[c->index], *c, rate, max, false, skip_all_zero);
       const double scale = Scale(*c, unit, rate);
       if (all.series.size() > before && scale != 1.0) {
         if (!rate && unit == "kWh") all.series.back().label += " (J in kWh)";
@@ -696,11 +711,24 @@ double Pct(const Json& o, const char* a, const char* b) {
 
 std::string RunHeader(const Json& summary, const ReportPlan& plan) {
   std::ostringstream os;
-  os << "<header>\n<h1>fleetsim run: " << Html(Str(summary, "scenario")) << "</h1>\n<p>"
-     << Html(Seconds(NumberAt(summary, "duration_s"))) << " simulated, seed "
-     << Html(Str(summary, "seed")) << ", " << Html(Str(summary, "events")) << " events, status <b"
-     << (Str(summary, "status") == "completed" ? "" : " class=\"warn\"") << ">"
-     << Html(Str(summary, "status")) << "</b>";
+  // The title and the facts the summary has; `report_title` lets other commands reuse the
+  // page (fleetsim compare).
+  const std::string title = summary.contains("report_title") && summary["report_title"].is_string()
+                                ? summary["report_title"].get<std::string>()
+                                : "fleetsim run: " + Str(summary, "scenario");
+  std::vector<std::string> facts;
+  if (std::isfinite(NumberAt(summary, "duration_s"))) {
+    facts.push_back(Html(Seconds(NumberAt(summary, "duration_s"))) + " simulated");
+  }
+  if (summary.contains("seed")) facts.push_back("seed " + Html(Str(summary, "seed")));
+  if (summary.contains("events")) facts.push_back(Html(Str(summary, "events")) + " events");
+  if (summary.contains("status")) {
+    facts.push_back(std::string("status <b") +
+                    (Str(summary, "status") == "completed" ? "" : " class=\"warn\"") + ">" +
+                    Html(Str(summary, "status")) + "</b>");
+  }
+  os << "<header>\n<h1>" << Html(title) << "</h1>\n<p>";
+  for (size_t i = 0; i < facts.size(); ++i) os << (i ? ", " : "") << facts[i];
   if (plan.rows_per_point > 1) {
     os << "; time series: " << plan.source_rows << " rows shown as " << plan.time_s.size()
        << " points (each the mean of " << plan.rows_per_point
@@ -752,9 +780,9 @@ std::string RunHeader(const Json& summary, const ReportPlan& plan) {
     os << "</table>\n";
   }
   // Summary keys this page does not know yet, so that nothing is hidden.
-  static const std::set<std::string> kShown = {"schema",     "scenario",      "seed",
-                                               "duration_s", "status",        "events",
-                                               "services",   "training_jobs", "stall_report"};
+  static const std::set<std::string> kShown = {
+      "report_title", "schema", "scenario", "seed",          "duration_s",
+      "status",       "events", "services", "training_jobs", "stall_report"};
   std::vector<std::pair<std::string, std::string>> rest;
   for (const auto& [k, v] : summary.items()) {
     if (!kShown.count(k)) Flatten(v, k, rest, 200);
@@ -817,7 +845,10 @@ std::string RunReportHtml(const nlohmann::ordered_json& summary, const TimeSerie
   Json charts = Json::array();
   for (const auto& ch : plan.charts) charts.push_back(ChartJson(ch));
   data["charts"] = charts;
-  return Page("fleetsim report: " + Str(summary, "scenario"), RunHeader(summary, plan), data);
+  return Page(summary.contains("report_title") && summary["report_title"].is_string()
+                  ? summary["report_title"].get<std::string>()
+                  : "fleetsim report: " + Str(summary, "scenario"),
+              RunHeader(summary, plan), data);
 }
 
 void WriteRunReport(const std::string& dir) {

@@ -455,11 +455,9 @@ std::string StudyReportHtml(const StudyResult& r) {
     add(p.name + ".ttft_p99_s", ttft);
   }
   nlohmann::ordered_json summary;
-  summary["scenario"] = "compare " + r.name + " (x axis: months of 730 h)";
+  summary["report_title"] = "fleetsim compare: " + r.name + " (x axis: months of 730 h)";
+  summary["scenario"] = r.name;
   summary["duration_s"] = r.months * kSecondsPerMonth;
-  summary["seed"] = 0;
-  summary["events"] = 0;
-  summary["status"] = "completed";
   summary["services"] = nlohmann::ordered_json::array();
   summary["training_jobs"] = nlohmann::ordered_json::array();
   return RunReportHtml(summary, ts);

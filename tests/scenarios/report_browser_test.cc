@@ -1,9 +1,9 @@
 // report.html in a real headless browser (Debian's chromium): the real binary writes the
-// pages of a run and of a bench-policies sweep; chromium loads each with the network
-// blocked, and the test fails on any console message, script error, blocked load, or chart
-// drawn without data (the page's #report-status, report_html.h). Screenshots are kept in
-// the build directory (test-artifacts/). Without chromium the test fails: the README's
-// `bash scripts/bootstrap.sh test` installs it.
+// pages of a run, a bench-policies sweep and a compare study; chromium loads each with the
+// network blocked, and the test fails on any console message, script error, blocked load,
+// or chart drawn without data (the page's #report-status, report_html.h). Screenshots are
+// kept in the build directory (test-artifacts/). Without chromium the test fails: the
+// README's `bash scripts/bootstrap.sh test` installs it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -156,7 +156,7 @@ void CheckPage(const std::string& chromium, const std::string& page, const std::
   EXPECT_GT(bytes.size(), 10000u) << "suspiciously small screenshot";
 }
 
-TEST(ReportBrowserTest, RunAndPolicyPagesLoadCleanlyWithDataInEveryChart) {
+TEST(ReportBrowserTest, RunPolicyAndComparePagesLoadCleanlyWithDataInEveryChart) {
   const std::string chromium = FindChromium();
   ASSERT_FALSE(chromium.empty())
       << "chromium not found (PATH, or FLEETSIM_CHROMIUM): this test opens report.html in a "
@@ -196,9 +196,18 @@ TEST(ReportBrowserTest, RunAndPolicyPagesLoadCleanlyWithDataInEveryChart) {
   CheckPage(chromium, bench_dir + "/report.html", "report-policies", 8,
             {"chart-jct-mean", "chart-cost"});
 
+  // fleetsim compare's pages reuse the module: plans over months, and bars per plan.
+  const std::string compare_dir = testing::TempPath("report_browser_compare");
+  r = RunCli("compare " + ShellQuote(std::string(FLEETSIM_TEST_DATA_DIR) + "/study/steady.yaml") +
+             " -o " + ShellQuote(compare_dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CheckPage(chromium, compare_dir + "/report.html", "report-compare", 3, {});
+  CheckPage(chromium, compare_dir + "/plans.html", "report-compare-plans", 3, {});
+
   std::error_code ec;
   fs::remove_all(run_dir, ec);
   fs::remove_all(bench_dir, ec);
+  fs::remove_all(compare_dir, ec);
 }
 
 }  // namespace

@@ -220,6 +220,24 @@ TEST(ReportPlanTest, AttainmentIsNotUtilisation) {
   EXPECT_EQ(util->series[0].column, "chat.kv_used_fraction");
 }
 
+TEST(ReportPlanTest, LatencyOfNonServicesSharesOneChart) {
+  // `fleetsim compare` writes cloud.ttft_p99_s and owned.ttft_p99_s for plans, not services:
+  // one TTFT chart with both, labelled by column; no per-plan charts. Its report_title
+  // replaces "fleetsim run: ...".
+  Json s = Json::parse(R"({"report_title": "fleetsim compare: steady", "duration_s": 60})");
+  const auto t = Table({"time_s", "cloud.ttft_p99_s", "owned.ttft_p99_s"},
+                       {{0, 60}, {kNaN, 0.04}, {kNaN, 0.05}});
+  const ReportPlan plan = PlanRunReport(s, t);
+  const ReportChart* c = Find(plan, "TTFT over time");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->series.size(), 2u);
+  EXPECT_EQ(c->series[1].label, "owned.ttft_p99_s");
+  EXPECT_EQ(Find(plan, "cloud: TTFT over time"), nullptr);
+  const std::string html = RunReportHtml(s, t);
+  EXPECT_NE(html.find("<h1>fleetsim compare: steady</h1>"), std::string::npos);
+  EXPECT_EQ(html.find("fleetsim run:"), std::string::npos);
+}
+
 TEST(ReportPlanTest, LongSeriesAreReduced) {
   // 3,001 rows (t = 0 .. 3000 s): ceil(3001 / 1500) = 3 rows per point, 1,001 points. A
   // gauge at point k is the mean of rows 3k .. 3k+2 (values 3k .. 3k+2): 3k + 1. The time of
@@ -237,7 +255,7 @@ TEST(ReportPlanTest, LongSeriesAreReduced) {
   const ReportChart* q = Find(plan, "s: queue and batch");
   ASSERT_NE(q, nullptr);
   EXPECT_DOUBLE_EQ(q->series[0].values[1], 4.0);
-  const ReportChart* l = Find(plan, "s: TTFT over time");
+  const ReportChart* l = Find(plan, "TTFT over time");  // s is not a service: shared chart
   ASSERT_NE(l, nullptr);
   EXPECT_DOUBLE_EQ(l->series[0].values[1], 5.0);
   // The last point holds row 3000 alone.
