@@ -1,6 +1,7 @@
 #include "scenarios/service_fleet.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "sim/config/config_error.h"
@@ -190,10 +191,36 @@ void ServiceFleet::OnBusyReplicas(int64_t busy) {
 
 void ServiceFleet::OnReplicaStopped(size_t replica) {
   Account();
-  if (pool_ && replica < claims_.size() && claims_[replica]) {
-    pool_->Release(*claims_[replica], sim_.Now());
-    claims_[replica].reset();
+  std::optional<GpuClaim> claim;
+  if (replica < claims_.size()) claim = std::move(claims_[replica]);
+  if (replica < claims_.size()) claims_[replica].reset();
+  if (handover_ > 0) {
+    --handover_;
+    group_->Handover(std::move(claim));
+    return;
   }
+  if (pool_ && claim) pool_->Release(*claim, sim_.Now());
+}
+
+void ServiceFleet::GiveSlot() {
+  ++handover_;
+  ++stats_.swaps_out;
+  Account();
+  service_.DrainReplica(service_.LeastLoadedActive());
+}
+
+void ServiceFleet::TakeSlot(std::optional<GpuClaim> claim) {
+  ++stats_.swaps_in;
+  StartReplica(std::move(claim), sim_.Now());
+}
+
+void ServiceFleet::StartReplica(std::optional<GpuClaim> claim, SimTime ready) {
+  size_t k = 0;
+  while (k < pending_.size() && pending_[k]) ++k;
+  if (k == pending_.size()) pending_.emplace_back();
+  pending_[k] = claim ? std::move(claim) : std::optional<GpuClaim>(GpuClaim{});
+  ++starting_;
+  sim_.Schedule(ready + Duration::FromSeconds(load_s_), this, kReplicaReady + k);
 }
 
 void ServiceFleet::HandleEvent(uint64_t tag) {
@@ -242,18 +269,63 @@ void ServiceFleet::Decide() {
       }
     }
     const SimTime ready = claim ? claim->ready : sim_.Now();
-    size_t k = 0;
-    while (k < pending_.size() && pending_[k]) ++k;
-    if (k == pending_.size()) pending_.emplace_back();
-    pending_[k] = claim ? std::move(claim) : std::optional<GpuClaim>(GpuClaim{});
     ++stats_.scale_ups;
-    ++starting_;
-    sim_.Schedule(ready + Duration::FromSeconds(load_s_), this, kReplicaReady + k);
+    StartReplica(std::move(claim), ready);
   }
   for (int64_t i = 0; i > delta && service_.ActiveReplicas() > 1; --i) {
     ++stats_.scale_downs;
     service_.DrainReplica(service_.LeastLoadedActive());
   }
+}
+
+// ---------------------------------------------------------------- SwapGroup
+
+SwapGroup::SwapGroup(Simulator& sim, std::vector<ServiceFleet*> members, Duration interval,
+                     int64_t keep_loaded)
+    : sim_(sim), members_(std::move(members)), interval_(interval), keep_loaded_(keep_loaded) {}
+
+void SwapGroup::Start() {
+  for (ServiceFleet* m : members_) {
+    if (!(m->weights_load_s() > 0)) {
+      throw InputError(
+          "a service of a swap group runs on a GPU without a host link in the "
+          "catalog; set its replica.weights_load_bandwidth");
+    }
+    m->SetSwapGroup(this);
+  }
+  sim_.ScheduleAfter(interval_, this, 0);
+}
+
+void SwapGroup::Handover(std::optional<GpuClaim> claim) {
+  ServiceFleet* to = receivers_.front();
+  receivers_.pop_front();
+  to->TakeSlot(std::move(claim));
+}
+
+void SwapGroup::HandleEvent(uint64_t) {
+  sim_.ScheduleAfter(interval_, this, 0);
+  if (!receivers_.empty()) return;  // a move is still in transit
+  // Pressure: outstanding requests per slot (a model without a slot but with requests has
+  // infinite pressure). Ties go to the first member: deterministic.
+  auto pressure = [](const ServiceFleet* m) {
+    const double o = static_cast<double>(m->Outstanding());
+    if (m->Slots() == 0) return o > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+    return o / static_cast<double>(m->Slots());
+  };
+  ServiceFleet* recv = nullptr;
+  ServiceFleet* donor = nullptr;
+  for (ServiceFleet* m : members_) {
+    if (m->Outstanding() > 0 && (!recv || pressure(m) > pressure(recv))) recv = m;
+  }
+  if (!recv) return;
+  for (ServiceFleet* m : members_) {
+    if (m == recv || m->ready() <= keep_loaded_ || m->ready() == 0) continue;
+    if (!donor || pressure(m) < pressure(donor)) donor = m;
+  }
+  if (!donor || !(pressure(recv) > 2 * pressure(donor))) return;
+  ++moves_;
+  receivers_.push_back(recv);
+  donor->GiveSlot();  // may hand over at once when the replica is idle
 }
 
 }  // namespace fleetsim

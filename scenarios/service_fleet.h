@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,7 +85,11 @@ class PoolLedger {
   std::optional<SimTime> capacity_requested_until_;
 };
 
+class SwapGroup;
+
 struct FleetStats {
+  int64_t swaps_in = 0;        // replicas that took over GPUs of another model (swap group)
+  int64_t swaps_out = 0;       // replicas drained to give their GPUs to another model
   int64_t scale_ups = 0;       // replicas requested
   int64_t scale_downs = 0;     // replicas drained
   int64_t shortfalls = 0;      // replicas the pool could not provide when asked
@@ -104,6 +109,15 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
   // Closes the replica-seconds integral at `t`.
   void Finish(SimTime t);
 
+  // Model swapping: the fleet lends and borrows replicas' GPUs within its group.
+  void SetSwapGroup(SwapGroup* group) { group_ = group; }
+  int64_t Outstanding() const { return service_.Waiting() + service_.Running(); }
+  int64_t Slots() const { return service_.ActiveReplicas() + starting_; }
+  // Drains the least loaded replica; its GPUs go to the group when it stops.
+  void GiveSlot();
+  // Starts a replica on GPUs handed over by another model: ready after the weight load.
+  void TakeSlot(std::optional<GpuClaim> claim);
+
   int64_t ready() const { return service_.ActiveReplicas(); }
   int64_t starting() const { return starting_; }
   int64_t live() const { return service_.LiveReplicas(); }
@@ -121,6 +135,7 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
  private:
   void Decide();
   void Account();  // replica-seconds up to now
+  void StartReplica(std::optional<GpuClaim> claim, SimTime ready);
 
   Simulator& sim_;
   const ServiceSpec& spec_;
@@ -128,7 +143,9 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
   PoolLedger* pool_;
   ServiceObserver* trace_;
   std::optional<Autoscaler> scaler_;
-  std::vector<std::optional<GpuClaim>> claims_;   // by replica index
+  SwapGroup* group_ = nullptr;
+  int64_t handover_ = 0;                         // draining replicas whose GPUs go to another model
+  std::vector<std::optional<GpuClaim>> claims_;  // by replica index
   std::vector<std::optional<GpuClaim>> pending_;  // starting replicas' claims (slots reused)
   double load_s_ = 0;
   int64_t starting_ = 0;
@@ -137,6 +154,33 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
   // Previous decision's counters, for per-interval deltas.
   uint64_t last_completed_ = 0, last_slo_met_ = 0;
   int64_t last_busy_ns_ = 0;
+};
+
+// Services whose replicas share one set of GPUs and take turns (S8: a GPU serving several
+// models pays a reload of the weights when it switches). The group's slots (replica-sized
+// GPU sets, the sum of its services' initial replicas) move between the services: every
+// `interval`, the service with the most outstanding requests per slot gets one slot from the
+// service with the fewest, when its pressure is more than twice the donor's; the donor keeps
+// `keep_loaded` slots (0 lets an idle model be unloaded completely; its next request then
+// waits for a swap). The donor's replica drains, then the receiver loads its weights onto
+// those GPUs (bytes per GPU / its weights_load_bandwidth) and serves. One move per interval.
+class SwapGroup final : public EventHandler {
+ public:
+  SwapGroup(Simulator& sim, std::vector<ServiceFleet*> members, Duration interval,
+            int64_t keep_loaded);
+  void Start();
+  // A donor's replica stopped: its GPUs go to the receiver chosen when it was asked.
+  void Handover(std::optional<GpuClaim> claim);
+  void HandleEvent(uint64_t tag) override;
+  int64_t moves() const { return moves_; }
+
+ private:
+  Simulator& sim_;
+  std::vector<ServiceFleet*> members_;
+  Duration interval_;
+  int64_t keep_loaded_;
+  std::deque<ServiceFleet*> receivers_;  // waiting for a donor's replica to stop
+  int64_t moves_ = 0;
 };
 
 }  // namespace fleetsim

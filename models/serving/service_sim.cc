@@ -18,7 +18,7 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
       stream_(std::move(stream)),
       class_rng_(rng.Stream(config_.name + ".classes")) {
   const auto& b = config_.batching;
-  if (config_.replicas < 1) throw std::invalid_argument("service needs at least one replica");
+  if (config_.replicas < 0) throw std::invalid_argument("negative replica count");
   if (config_.classes.empty()) throw std::invalid_argument("service needs a request class");
   if (b.max_batch < 1 || b.max_batched_tokens < 1 || b.kv_block_tokens < 1) {
     throw std::invalid_argument("batching limits must be positive");
@@ -40,7 +40,7 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
   sim_.AddPendingWorkCheck([this] {
     // The event set runs dry only when no arrival is pending and every replica is idle;
     // requests still waiting then can never run.
-    uint64_t waiting = 0;
+    uint64_t waiting = unrouted_.size();
     for (const auto& r : replicas_) waiting += r.waiting.size() + r.running.size();
     return waiting ? "service '" + config_.name + "': " + std::to_string(waiting) +
                          " requests can never be served"
@@ -73,7 +73,7 @@ const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
 }
 
 int64_t ServiceSim::Waiting() const {
-  int64_t n = 0;
+  int64_t n = static_cast<int64_t>(unrouted_.size());
   for (const auto& r : replicas_) n += static_cast<int64_t>(r.waiting.size());
   return n;
 }
@@ -104,6 +104,20 @@ size_t ServiceSim::AddReplica() {
   replicas_[r] = Replica{};
   replicas_[r].state = State::kActive;
   active_.push_back(static_cast<uint32_t>(r));
+  // Requests that arrived while no replica was active go to the router now, in order.
+  // All of them are queued before any replica starts, as an engine receiving them at once.
+  std::deque<uint32_t> held;
+  held.swap(unrouted_);
+  defer_iterate_ = true;
+  for (uint32_t id : held) Route(id);
+  defer_iterate_ = false;
+  for (uint32_t a : active_) {
+    Replica& rep = replicas_[a];
+    if (!rep.busy && !rep.waiting.empty()) {
+      Iterate(a);
+      NoteBusy(false, rep);
+    }
+  }
   return r;
 }
 
@@ -124,7 +138,6 @@ size_t ServiceSim::LeastLoadedActive() const {
 void ServiceSim::DrainReplica(size_t r) {
   const auto it = std::find(active_.begin(), active_.end(), static_cast<uint32_t>(r));
   if (it == active_.end()) throw std::logic_error("DrainReplica: replica is not active");
-  if (active_.size() < 2) throw std::logic_error("DrainReplica: the last active replica");
   active_.erase(it);
   replicas_[r].state = State::kDraining;
   ++draining_;
@@ -224,6 +237,17 @@ void ServiceSim::OnArrival() {
     if (q.klass >= static_cast<int32_t>(class_cdf_.size()))
       q.klass = static_cast<int32_t>(class_cdf_.size()) - 1;
   }
+  ++metrics_.in_flight;
+  if (active_.empty()) {
+    unrouted_.push_back(id);  // no replica now: wait for one (model swapping)
+  } else {
+    Route(id);
+  }
+  ScheduleNextArrival();
+}
+
+void ServiceSim::Route(uint32_t id) {
+  Request& q = requests_[id];
   const size_t r = active_[router_(UpdateLoads(), router_counter_)];
   Replica& rep = replicas_[r];
   const auto& b = config_.batching;
@@ -232,11 +256,13 @@ void ServiceSim::OnArrival() {
       b.max_waiting >= 0 && static_cast<int64_t>(rep.waiting.size()) >= b.max_waiting;
   if (never_fits || queue_full) {
     ++metrics_.rejected;
+    --metrics_.in_flight;
     FreeRequest(id);
   } else {
     rep.waiting.push_back(id);
-    ++metrics_.in_flight;
-    if (!rep.busy) {
+    if (defer_iterate_) {
+      // AddReplica starts the replicas once every held request is queued.
+    } else if (!rep.busy) {
       Iterate(r);
       NoteBusy(false, rep);
     } else if (rep.in_decode_run && b.mode != BatchingConfig::Mode::kStatic &&
@@ -245,7 +271,6 @@ void ServiceSim::OnArrival() {
       Interrupt(r);
     }
   }
-  ScheduleNextArrival();
 }
 
 void ServiceSim::Interrupt(size_t r) {

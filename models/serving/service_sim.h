@@ -70,7 +70,7 @@ struct ReplicaPerformance {
 
 class ServiceSim final : public EventHandler {
  public:
-  // Preconditions (std::invalid_argument otherwise): replicas >= 1, at least one class,
+  // Preconditions (std::invalid_argument otherwise): replicas >= 0, at least one class,
   // a known router, positive limits, perf.iteration_time set and kv capacity > 0.
   ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance perf,
              std::unique_ptr<RequestStream> stream, RngStreams rng);
@@ -87,9 +87,11 @@ class ServiceSim final : public EventHandler {
   int64_t KvCapacityTokens() const { return perf_.kv_capacity_tokens * LiveReplicas(); }
 
   // Dynamic replicas. AddReplica returns the new replica's index (a stopped slot is reused).
-  // DrainReplica(r) requires r active and another replica active (std::logic_error
-  // otherwise); it returns at once, and OnReplicaStopped(r) follows when r is empty (maybe
-  // immediately, inside this call).
+  // DrainReplica(r) requires r active (std::logic_error otherwise); it returns at once, and
+  // OnReplicaStopped(r) follows when r is empty (maybe immediately, inside this call).
+  // With no active replica (a service may start with none, or drain its last one: model
+  // swapping), arrivals wait, counted as waiting, and go to the router, in arrival order,
+  // when a replica is added.
   size_t AddReplica();
   void DrainReplica(size_t r);
   // The active replica holding the fewest requests (the cheapest to drain); the most
@@ -160,6 +162,7 @@ class ServiceSim final : public EventHandler {
   void FreeRequest(uint32_t id);
   uint64_t Tag(EventKind k, size_t replica) const { return (uint64_t{k} << 32) | replica; }
   void NoteBusy(bool was_busy, const Replica& rep);
+  void Route(uint32_t id);  // to a replica (or rejected); the request is counted in flight
   void MaybeStop(size_t r);
 
   Simulator& sim_;
@@ -171,7 +174,9 @@ class ServiceSim final : public EventHandler {
   uint64_t router_counter_ = 0;
   std::vector<double> class_cdf_;
   std::vector<Replica> replicas_;
-  std::vector<uint32_t> active_;  // routable replicas, in activation order
+  std::vector<uint32_t> active_;   // routable replicas, in activation order
+  std::deque<uint32_t> unrouted_;  // arrived while no replica was active
+  bool defer_iterate_ = false;     // AddReplica is routing the held requests
   int64_t draining_ = 0;
   int64_t busy_replicas_ = 0;
   std::vector<Request> requests_;

@@ -157,7 +157,7 @@ TEST(DynamicReplicasTest, ADrainedReplicaFinishesItsWorkGetsNoNewRequestsAndStop
     EXPECT_EQ(svc.ActiveReplicas(), 1);
     EXPECT_EQ(svc.LiveReplicas(), 2);
     EXPECT_TRUE(rec.stopped.empty());                     // still busy with request 0
-    EXPECT_THROW(svc.DrainReplica(1), std::logic_error);  // the last active replica
+    EXPECT_THROW(svc.DrainReplica(0), std::logic_error);  // not active any more
   });
   sim.Run();
   const auto& m = svc.metrics();
@@ -197,6 +197,31 @@ TEST(DynamicReplicasTest, AnAddedReplicaTakesNewRequestsAndBusyCountsAreReported
   EXPECT_EQ(rec.busy, (std::vector<int64_t>{1, 0, 1, 0}));
   // Each replica ran exactly one iteration: 2 x 10 ms of busy time.
   EXPECT_EQ(svc.metrics().replica_busy_ns, 20'000'000);
+}
+
+TEST(DynamicReplicasTest, WithoutReplicasRequestsWaitAndGoToTheFirstReplicaAdded) {
+  // No replica at first. Requests at 0 and 10 ms (1 token each) wait; at 50 ms a replica is
+  // added and takes both. Both 100-token prompts fit one prefill iteration (10 ms here), so
+  // both finish at 60 ms: TTFT 60 ms and 50 ms.
+  Simulator sim;
+  ConstantTime model;
+  auto stream = std::make_unique<ListStream>();
+  stream->list = {{0.0, 100, 1, -1}, {0.010, 100, 1, -1}};
+  auto cfg = TwoReplicas();
+  cfg.replicas = 0;
+  ServiceSim svc(sim, cfg, {&model, 100000}, std::move(stream), sim.rng());
+  svc.Start();
+  sim.At(SimTime::Zero() + Duration::Milliseconds(20), [&] {
+    EXPECT_EQ(svc.Waiting(), 2);  // both held, counted as waiting
+    EXPECT_EQ(svc.metrics().in_flight, 2u);
+  });
+  sim.At(SimTime::Zero() + Duration::Milliseconds(50), [&] { svc.AddReplica(); });
+  sim.Run();
+  const auto& m = svc.metrics();
+  EXPECT_EQ(m.completed, 2u);
+  EXPECT_TRUE(m.Balanced());
+  EXPECT_NEAR(m.overall.ttft_s.max(), 0.060, 1e-9);
+  EXPECT_NEAR(m.overall.ttft_s.min(), 0.050, 1e-9);
 }
 
 }  // namespace
