@@ -13,6 +13,7 @@
 
 #include "models/pricing/cost_model.h"
 #include "models/serving/service_sim.h"
+#include "models/training/training_fabric.h"
 #include "models/training/training_job.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/class_split.h"
@@ -217,25 +218,27 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     services.push_back(std::move(run));
   }
 
-  // Swap groups: services taking turns on shared GPUs (scenarios/service_fleet.h).
-  std::vector<std::unique_ptr<SwapGroup>> swap_groups;
-  for (const auto& g : sc.swap_groups) {
-    std::vector<ServiceFleet*> members;
-    for (const auto& name : g.services) {
-      for (auto& s : services) {
-        if (s.spec->name == name) members.push_back(s.fleet.get());
-      }
-    }
-    swap_groups.push_back(std::make_unique<SwapGroup>(sim, members, g.interval, g.keep_loaded));
-    swap_groups.back()->Start();
-  }
-
+  // Training jobs placed on the scenario's topology run their inter-server traffic as flows
+  // there (training_fabric.h), driven by their TrainingJobSim; declared before `jobs` so
+  // that the jobs go first.
+  std::unique_ptr<TrainingFabric> fabric;
+  std::vector<std::unique_ptr<FabricTrainingJob>> drivers(sc.training_jobs.size());
   // Training jobs: whole iterations, many at once between checkpoints (training_job.h).
   std::vector<std::unique_ptr<TrainingJobSim>> jobs;
   for (const auto& spec : sc.training_jobs) {
     jobs.push_back(std::make_unique<TrainingJobSim>(
         sim, spec.name, spec.iteration, spec.layout.pp, spec.layout.Gpus(), spec.tokens,
         spec.failures, sim.rng().Stream("training/" + spec.name + "/failures"), trace.get()));
+    if (!spec.servers.empty() && sc.topology) {
+      if (!fabric) fabric = std::make_unique<TrainingFabric>(sim, *sc.topology);
+      const TrainingNetwork net = spec.network == "dgx-h100" ? DgxH100Network() : DgxA100Network();
+      auto& d = drivers[jobs.size() - 1];
+      d = std::make_unique<FabricTrainingJob>(
+          *fabric, spec.name, TrainingTrafficOf(spec.layout, spec.iteration, net),
+          PlaceOnServers(*sc.topology, spec.servers, spec.layout.Gpus(), spec.layout.tp), 0,
+          SimTime::Max());
+      jobs.back()->SetDriver(d.get());
+    }
     if (PoolLedger* pool = ledger_of(spec.pool)) {
       const int64_t gpus = spec.layout.Gpus();
       auto claim = pool->AcquireWarm(gpus, sim.Now());
@@ -420,8 +423,6 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       a["scale_ups"] = f.scale_ups;
       a["scale_downs"] = f.scale_downs;
       a["capacity_shortfalls"] = f.shortfalls;
-      a["swaps_in"] = f.swaps_in;
-      a["swaps_out"] = f.swaps_out;
       a["weights_load_s"] = s.fleet->weights_load_s();
       j["scaling"] = a;
     }
@@ -523,6 +524,23 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["goodput_sampled"] =
         elapsed > 0 ? static_cast<double>(m.iterations_done) * it.iteration_s / elapsed : 0.0;
     j["pool"] = spec.pool;
+    if (const FabricTrainingJob* d = drivers[k].get()) {
+      const FabricTrainingMetrics& fm = d->metrics();
+      Json servers = Json::array();
+      for (NodeId g : d->gpus()) {
+        const std::string& name =
+            sc.topology->servers()[static_cast<size_t>(sc.topology->node(g).server)].name;
+        if (servers.empty() || servers.back() != name) servers.push_back(name);
+      }
+      j["fabric"] = {{"topology", sc.topology->name()},
+                     {"servers", servers},
+                     {"alone_iteration_s", fm.alone_iteration_s},
+                     {"min_iteration_s", fm.min_iteration_s},
+                     {"max_iteration_s", fm.max_iteration_s},
+                     {"op_level_iterations", fm.op_level_iterations},
+                     {"fast_forwarded_iterations", fm.fast_forwarded_iterations},
+                     {"iterations_simulated", fm.iterations_done}};
+    }
     if (auto usd = consumer_usd(spec.name)) {
       j["cost_usd"] = *usd;
       // A run that did not finish in the window: its cost rate so far x expected duration.
@@ -601,16 +619,6 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
           static_cast<long long>(f.scale_downs), static_cast<long long>(f.shortfalls));
       out << sb;
     }
-    if (s.fleet->stats().swaps_in + s.fleet->stats().swaps_out > 0) {
-      char sb[160];
-      std::snprintf(sb, sizeof sb,
-                    "    swaps     %lld replicas in, %lld out (weights reload %.1f s); mean %.2f "
-                    "replicas\n",
-                    static_cast<long long>(s.fleet->stats().swaps_in),
-                    static_cast<long long>(s.fleet->stats().swaps_out), s.fleet->weights_load_s(),
-                    s.fleet->stats().replica_seconds / horizon_s);
-      out << sb;
-    }
     out << "    requests  " << m.arrived << " arrived, " << m.completed << " completed, "
         << m.rejected << " rejected, " << m.in_flight << " in flight at the end\n";
     out << "    TTFT      p50 " << Ms(m.overall.ttft_s.Quantile(0.5)) << "  p99 "
@@ -645,6 +653,20 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
             : "not finished",
         static_cast<long long>(m.failures), m.lost_work_s / 3600);
     out << line;
+    if (const FabricTrainingJob* d = drivers[k].get()) {
+      const FabricTrainingMetrics& fm = d->metrics();
+      char alone[48] = "never alone";
+      if (fm.alone_iteration_s > 0) {
+        std::snprintf(alone, sizeof alone, "alone %.3f s", fm.alone_iteration_s);
+      }
+      std::snprintf(line, sizeof line,
+                    "    on %s: iteration %.3f-%.3f s with flows (%s); %lld at op level, %lld "
+                    "fast-forwarded\n",
+                    sc.topology->name().c_str(), fm.min_iteration_s, fm.max_iteration_s, alone,
+                    static_cast<long long>(fm.op_level_iterations),
+                    static_cast<long long>(fm.fast_forwarded_iterations));
+      out << line;
+    }
   }
   if (!sc.pools.empty()) {
     out << "  cost      " << FormatUsd(total_cost.total_usd()) << " in all";

@@ -6,7 +6,10 @@
 
 #include "models/pricing/price_catalog.h"
 #include "models/serving/routers.h"
+#include "models/training/training_fabric.h"
+#include "scenarios/cli/topology_options.h"
 #include "sim/suggest.h"
+#include "topologies/topology_loader.h"
 
 namespace fleetsim {
 
@@ -258,10 +261,7 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     rr.Finish();
   }
   std::optional<ConfigNode> replicas_node = r.Optional("replicas");
-  if (replicas_node) {
-    s.config.replicas = replicas_node->AsInt();
-    if (s.config.replicas < 0) replicas_node->Fail("replicas must not be negative");
-  }
+  if (replicas_node) s.config.replicas = PositiveInt(*replicas_node, "replicas");
   if (auto a = r.Optional("autoscale")) {
     s.autoscale = ReadAutoscale(*a);
     if (!replicas_node) {
@@ -326,7 +326,8 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
 }
 
 TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
-                                const std::vector<PricedPool>& pools) {
+                                const std::vector<PricedPool>& pools,
+                                const ClusterGraph* topology) {
   MapReader r(node);
   TrainingJobSpec j;
   j.name = r.Required("name").AsString();
@@ -425,12 +426,58 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
     if (auto n = fr.Optional("restart")) f.restart_s = dur(*n);
     fr.Finish();
   }
+  std::optional<ConfigNode> placement;
+  if (auto pl = r.Optional("placement")) {
+    placement = *pl;
+    if (!topology) pl->Fail("placement needs a 'topology:' in the scenario (docs/training.md)");
+    MapReader pr(*pl);
+    auto first = pr.Optional("first_server");
+    auto list = pr.Optional("servers");
+    pr.Finish();
+    if (first.has_value() == list.has_value()) {
+      pl->Fail("placement takes one of 'first_server: N' or 'servers: [names]'");
+    }
+    const int64_t count = static_cast<int64_t>(topology->servers().size());
+    if (first) {
+      const int64_t f = first->AsInt();
+      if (f < 0 || f >= count) {
+        first->Fail("first_server must be between 0 and " + std::to_string(count - 1));
+      }
+      for (int64_t s = f; s < count; ++s) j.servers.push_back(s);
+    } else {
+      std::vector<std::string> names;
+      for (const auto& s : topology->servers()) names.push_back(s.name);
+      for (const auto& item : list->Items()) {
+        const std::string name = item.AsString();
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) {
+          item.Fail("no server '" + name + "' in topology '" + topology->name() + "'",
+                    ClosestName(name, names).value_or(""));
+        }
+        j.servers.push_back(it - names.begin());
+      }
+    }
+  }
   r.Finish();
   const TrainingNetwork net = j.network == "dgx-h100" ? DgxH100Network() : DgxA100Network();
   try {
     j.iteration = TrainingIterationTime(*j.model, *j.gpu, lay, net);
   } catch (const InputError& e) {
     layout.Fail(e.what());
+  }
+  if (placement) {
+    std::vector<NodeId> gpus;
+    try {
+      gpus = PlaceOnServers(*topology, j.servers, lay.Gpus(), lay.tp);
+    } catch (const InputError& e) {
+      placement->Fail(std::string(e.what()) + " (list other servers or change the layout)");
+    }
+    for (NodeId g : gpus) {
+      if (topology->node(g).gpu_type != j.gpu->name) {
+        placement->Fail("GPU '" + topology->node(g).name + "' of the topology is a " +
+                        topology->node(g).gpu_type + ", the job runs on " + j.gpu->name);
+      }
+    }
   }
   return j;
 }
@@ -583,67 +630,34 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       }
     }
   }
-  if (auto groups = r.Optional("swap_groups")) {
-    std::set<std::string> in_group;
-    for (const auto& g : groups->Items()) {
-      MapReader gr(g);
-      SwapGroupSpec spec;
-      spec.name = gr.Required("name").AsString();
-      auto members = gr.Required("services");
-      std::vector<std::string> service_names;
-      for (const auto& sv : sc.services) service_names.push_back(sv.name);
-      const ServiceSpec* first = nullptr;
-      for (const auto& m : members.Items()) {
-        const std::string name = m.AsString();
-        const ServiceSpec* sv = nullptr;
-        for (const auto& x : sc.services) {
-          if (x.name == name) sv = &x;
-        }
-        if (!sv)
-          m.Fail("unknown service '" + name + "'", ClosestName(name, service_names).value_or(""));
-        if (!in_group.insert(name).second) m.Fail("service '" + name + "' is in two swap groups");
-        if (sv->autoscale)
-          m.Fail("service '" + name + "' autoscales; a swap group moves its replicas instead");
-        if (first && (sv->gpu != first->gpu || sv->tensor_parallel != first->tensor_parallel ||
-                      sv->pool != first->pool)) {
-          m.Fail("the services of a swap group share their GPUs: '" + name +
-                 "' must have the same " + "GPU, tensor_parallel and pool as '" + first->name +
-                 "'");
-        }
-        if (!first) first = sv;
-        spec.services.push_back(name);
-      }
-      if (spec.services.size() < 2) members.Fail("a swap group needs at least two services");
-      if (auto n = gr.Optional("interval")) {
-        spec.interval = n->AsDuration();
-        if (spec.interval <= Duration::Zero()) n->Fail("interval must be greater than zero");
-      }
-      if (auto n = gr.Optional("keep_loaded")) {
-        spec.keep_loaded = n->AsInt();
-        if (spec.keep_loaded < 0) n->Fail("keep_loaded must not be negative");
-      }
-      gr.Finish();
-      sc.swap_groups.push_back(spec);
+  if (auto t = r.Optional("topology")) {
+    // A topology file (relative to the scenario) or one embedded under the key.
+    const TopologyLoadOptions options = CatalogTopologyOptions(sc.catalog);
+    if (t->IsScalar()) {
+      std::string p = t->AsString();
+      if (!p.empty() && p[0] != '/') p = Dir(path) + p;
+      sc.topology = std::make_shared<const ClusterGraph>(LoadTopologyFile(p, options));
+    } else {
+      sc.topology = std::make_shared<const ClusterGraph>(LoadTopology(*t, options));
     }
   }
-  // Outside swap groups a service needs a replica (inside, it may start unloaded).
-  if (auto services = r.Optional("services")) {
-    const auto items = services->Items();
-    for (size_t i = 0; i < sc.services.size(); ++i) {
-      bool grouped = false;
-      for (const auto& g : sc.swap_groups) {
-        grouped |= std::find(g.services.begin(), g.services.end(), sc.services[i].name) !=
-                   g.services.end();
-      }
-      if (!grouped && sc.services[i].config.replicas < 1) {
-        items[i].Get("replicas").Fail("replicas must be at least 1 (0 only in a swap group)");
-      }
-    }
-  }
+  std::map<NodeId, std::string> placed_gpus;  // GPU -> the placed job using it
   if (auto jobs = r.Optional("training_jobs")) {
     for (const auto& j : jobs->Items()) {
-      sc.training_jobs.push_back(ReadTrainingJob(j, sc.catalog, sc.pools));
+      sc.training_jobs.push_back(ReadTrainingJob(j, sc.catalog, sc.pools, sc.topology.get()));
       const TrainingJobSpec& job = sc.training_jobs.back();
+      if (!job.servers.empty()) {
+        // Placed jobs may share links, never GPUs.
+        for (NodeId g :
+             PlaceOnServers(*sc.topology, job.servers, job.layout.Gpus(), job.layout.tp)) {
+          auto [it, fresh] = placed_gpus.emplace(g, job.name);
+          if (!fresh) {
+            j.Fail("training job '" + job.name + "' is placed on GPU '" +
+                   sc.topology->node(g).name + "', which job '" + it->second +
+                   "' uses (place it on other servers)");
+          }
+        }
+      }
       if (const PricedPool* pool = FindPool(sc, job.pool)) {
         ClaimInitialGpus(*pool, job.layout.Gpus(), pool_gpus, j, "layout");
       }

@@ -30,6 +30,7 @@
 #include "models/training/training_model.h"
 #include "sim/config/config.h"
 #include "sim/time.h"
+#include "topologies/cluster_graph.h"
 
 namespace fleetsim {
 
@@ -86,14 +87,10 @@ struct TrainingJobSpec {
   TrainingFailures failures;
   TrainingIteration iteration;  // computed at load
   std::string pool;             // "" = not priced; else its GPUs are held until the job ends
-};
-
-// Services that share one set of GPUs and swap models on them (scenarios/service_fleet.h).
-struct SwapGroupSpec {
-  std::string name;
-  std::vector<std::string> services;
-  Duration interval = Duration::Seconds(30);
-  int64_t keep_loaded = 1;  // replicas each service keeps
+  // placement: the scenario topology's servers the job runs on (indices, in rank order:
+  // `first_server: N` = N, N+1, ...; or `servers: [names]`); its inter-server traffic runs
+  // as flows there (models/training/training_fabric.h). Empty: no placement (closed form).
+  std::vector<int64_t> servers;
 };
 
 struct OutputSpec {
@@ -112,8 +109,9 @@ struct Scenario {
   Catalog catalog;
   std::vector<PricedPool> pools;
   std::vector<ServiceSpec> services;
-  std::vector<SwapGroupSpec> swap_groups;
   std::vector<TrainingJobSpec> training_jobs;
+  // `topology:` (a topology file, or one embedded): where placed training jobs run.
+  std::shared_ptr<const ClusterGraph> topology;
   std::shared_ptr<const ConfigDocument> document;  // keeps the nodes above alive
 };
 

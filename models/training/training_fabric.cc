@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/config/config_error.h"
+
 namespace fleetsim {
 
 TrainingTraffic TrainingTrafficOf(const TrainingLayout& lay, const TrainingIteration& it,
@@ -26,6 +28,51 @@ TrainingTraffic TrainingTrafficOf(const TrainingLayout& lay, const TrainingItera
   t.wire_efficiency = net.inter_node_efficiency;
   t.closed_form_iteration_s = it.iteration_s;
   return t;
+}
+
+std::vector<NodeId> PlaceOnServers(const ClusterGraph& g, const std::vector<int64_t>& servers,
+                                   int64_t gpus, int tp) {
+  const int64_t count = static_cast<int64_t>(g.servers().size());
+  std::vector<std::vector<NodeId>> by_server(g.servers().size());
+  for (NodeId n : g.gpus()) {
+    const int32_t s = g.node(n).server;
+    if (s >= 0) by_server[static_cast<size_t>(s)].push_back(n);
+  }
+  std::vector<NodeId> out;
+  for (int64_t s : servers) {
+    if (static_cast<int64_t>(out.size()) >= gpus) break;
+    if (s < 0 || s >= count) {
+      throw InputError("server " + std::to_string(s) + " is not a server of '" + g.name() +
+                       "' (it has " + std::to_string(count) + ")");
+    }
+    const auto& mine = by_server[static_cast<size_t>(s)];
+    if (mine.empty()) continue;
+    if (tp > 0 && static_cast<int64_t>(mine.size()) % tp != 0) {
+      throw InputError("server '" + g.servers()[static_cast<size_t>(s)].name + "' has " +
+                       std::to_string(mine.size()) + " GPUs, not a multiple of the tensor-" +
+                       "parallel degree " + std::to_string(tp) +
+                       " (a TP group must stay inside a server)");
+    }
+    out.insert(out.end(), mine.begin(), mine.end());
+  }
+  if (static_cast<int64_t>(out.size()) < gpus) {
+    throw InputError("the servers given hold " + std::to_string(out.size()) +
+                     " GPUs; the job needs " + std::to_string(gpus));
+  }
+  out.resize(static_cast<size_t>(gpus));
+  return out;
+}
+
+std::vector<NodeId> PlaceOnServers(const ClusterGraph& g, int64_t first_server, int64_t gpus,
+                                   int tp) {
+  const int64_t count = static_cast<int64_t>(g.servers().size());
+  if (first_server < 0 || first_server >= count) {
+    throw InputError("first_server " + std::to_string(first_server) + " is not a server of '" +
+                     g.name() + "' (it has " + std::to_string(count) + ")");
+  }
+  std::vector<int64_t> servers;
+  for (int64_t s = first_server; s < count; ++s) servers.push_back(s);
+  return PlaceOnServers(g, servers, gpus, tp);
 }
 
 TrainingFabric::TrainingFabric(Simulator& sim, const Fabric& fabric)

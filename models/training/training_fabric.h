@@ -49,6 +49,7 @@
 #include "models/training/training_job.h"
 #include "models/training/training_model.h"
 #include "sim/simulator.h"
+#include "topologies/cluster_graph.h"
 #include "topologies/link_types.h"
 
 namespace fleetsim {
@@ -73,6 +74,18 @@ struct TrainingTraffic {
 // The traffic of a layout timed by TrainingIterationTime with the network `net`.
 TrainingTraffic TrainingTrafficOf(const TrainingLayout& layout, const TrainingIteration& it,
                                   const TrainingNetwork& net);
+
+// The GPUs of a job of `gpus` ranks placed on the servers of `g` from `first_server` on:
+// server after server (server order), each server's GPUs in NodeId order, so that rank r is
+// the r-th of them (Megatron rank order puts a tensor-parallel group on consecutive ranks).
+// Throws InputError when first_server is out of range, the servers from it on hold fewer
+// GPUs, or a used server's GPU count is not a multiple of `tp` (a tensor-parallel group
+// would span servers; its all-reduces are not modelled as flows).
+std::vector<NodeId> PlaceOnServers(const ClusterGraph& g, int64_t first_server, int64_t gpus,
+                                   int tp);
+// The same on the listed servers (indices into g.servers()), in the order given.
+std::vector<NodeId> PlaceOnServers(const ClusterGraph& g, const std::vector<int64_t>& servers,
+                                   int64_t gpus, int tp);
 
 class FabricTrainingJob;
 
@@ -137,6 +150,7 @@ class FabricTrainingJob final : public IterationDriver {
   void StartNow();
   const FabricTrainingMetrics& metrics() const { return m_; }
   const std::string& name() const { return name_; }
+  const std::vector<NodeId>& gpus() const { return gpus_; }  // by rank
   // Every fabric link the job's flows use, sorted.
   const std::vector<LinkId>& links() const { return links_; }
   bool SharesLinksWith(const FabricTrainingJob& other) const;

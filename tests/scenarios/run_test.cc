@@ -2,6 +2,7 @@
 
 #include "tests/temp_path.h"
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -56,6 +57,49 @@ TEST(RunTest, ShippedTrainingScenariosRun) {
   EXPECT_NEAR(job["goodput_sampled"].get<double>(), job["goodput_expected"].get<double>(), 0.02);
   const auto trace = nlohmann::json::parse(Read(out2 + "/trace.json"));
   EXPECT_TRUE(trace.contains("traceEvents"));
+}
+
+TEST(RunTest, TwoPlacedTrainingJobsShareUplinks) {
+  // scenarios/two-jobs-shared-uplinks.yaml: on every rail the two jobs' gradient rings share
+  // one cable up and one down between the leaves (15:1 leaves, one uplink each), so each
+  // ring flow gets 12.5 of 25 GB/s and the all-reduce takes twice the closed form's
+  // dp_comm_total_s; with dp_overlap off it is all exposed, so each iteration on the fabric
+  // is the closed-form iteration + dp_comm_total_s. Alone (job b removed) the ring flows have
+  // their cables to themselves: the closed form (up to route latencies, microseconds).
+  const std::string yaml = Read(Scenario("two-jobs-shared-uplinks.yaml"));
+  const std::string out = TempPath("run_two_jobs");
+  auto r = RunCli("run " + ShellQuote(Scenario("two-jobs-shared-uplinks.yaml")) + " --quiet -o " +
+                  ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto jobs = nlohmann::json::parse(Read(out + "/summary.json"))["training_jobs"];
+  ASSERT_EQ(jobs.size(), 2u);
+  for (const auto& job : jobs) {
+    const double closed = job["iteration"]["seconds"].get<double>();
+    const double dp = job["iteration"]["dp_comm_total_s"].get<double>();
+    ASSERT_TRUE(job.contains("fabric")) << job.dump();
+    EXPECT_NEAR(job["fabric"]["min_iteration_s"].get<double>(), closed + dp, 1e-4);
+    EXPECT_NEAR(job["fabric"]["max_iteration_s"].get<double>(), closed + dp, 1e-4);
+    EXPECT_EQ(job["fabric"]["fast_forwarded_iterations"].get<int>(), 0);  // never alone
+    EXPECT_TRUE(job["finished"].get<bool>());
+  }
+  EXPECT_EQ(jobs[0]["fabric"]["servers"], nlohmann::json::array({"dgx0", "dgx15"}));
+  // Job a alone.
+  const std::string alone_yaml = TempPath("two_jobs_alone") + ".yaml";
+  {
+    std::string a = yaml.substr(0, yaml.find("  - name: b"));
+    a.replace(a.find("layout: &layout"), 15, "layout:");
+    std::ofstream(alone_yaml) << a;
+  }
+  const std::string out2 = TempPath("run_two_jobs_alone");
+  r = RunCli("run " + ShellQuote(alone_yaml) + " --quiet -o " + ShellQuote(out2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto a = nlohmann::json::parse(Read(out2 + "/summary.json"))["training_jobs"][0];
+  EXPECT_NEAR(a["fabric"]["alone_iteration_s"].get<double>(),
+              a["iteration"]["seconds"].get<double>(), 1e-4);
+  EXPECT_EQ(a["fabric"]["op_level_iterations"].get<int>(), 1);  // then fast-forwarded
+  // Together each finishes later than alone by one all-reduce per iteration.
+  EXPECT_GT(jobs[0]["time_to_train_s"].get<double>(), a["time_to_train_s"].get<double>());
+  std::remove(alone_yaml.c_str());
 }
 
 TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
