@@ -20,8 +20,8 @@ int RunSize(const std::vector<std::string>& args) {
               "Analytic bounds drop candidates first (weights beyond memory, demand beyond the\n"
               "decode roofline, minimum cost above the budget or the best found); survivors are\n"
               "simulated in parallel in cost order. Prints the best with their margins and what\n"
-              "binds them; writes candidates.csv. Output is identical for any number of threads.\n"
-              "Exit code 1 when no candidate meets the targets.");
+              "binds them; writes candidates.csv and report.html (charts). Output is identical\n"
+              "for any number of threads. Exit code 1 when no candidate meets the targets.");
   p.Positional("SCENARIO", "a scenario YAML file with a sizing: section");
   p.Option("--threads", "T", "worker threads; default: all local cores");
   p.Option("-o", "DIR", "output directory (default fleetsim-size)");
@@ -55,8 +55,13 @@ int RunSize(const std::vector<std::string>& args) {
     out << SizingCandidatesCsv(r);
     if (!out) throw InputError("cannot write " + (dir / "candidates.csv").string());
   }
+  {
+    std::ofstream out(dir / "report.html", std::ios::binary);
+    out << PolicyReportHtml(SizingComparison(r));
+    if (!out) throw InputError("cannot write " + (dir / "report.html").string());
+  }
   std::cout << FormatSizing(r);
-  std::cout << "wrote " << (dir / "candidates.csv").string() << "\n";
+  std::cout << "wrote " << (dir / "candidates.csv").string() << ", report.html\n";
   std::cerr << "fleetsim: " << r.candidates.size() << " candidates, " << r.simulated
             << " simulated, in " << wall << " s on " << opt.threads << " threads\n";
   return r.best.empty() ? 1 : 0;

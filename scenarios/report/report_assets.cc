@@ -360,7 +360,8 @@ const char* const kReportJs = R"JS(
     });
     el('line', { x1: m.l, x2: m.l + pw, y1: Y(Math.max(yd.lo, 0)), y2: Y(Math.max(yd.lo, 0)),
                  'class': 'axis' }, svg);
-    text(svg, m.l + pw / 2, Hp - 4, chart.unit ? 'unit: ' + chart.unit : '', 'middle');
+    text(svg, m.l + pw / 2, Hp - 4,
+         chart.unit ? 'unit: ' + (chart.unit === 'fraction' ? '%' : chart.unit) : '', 'middle');
     return points;
   }
 

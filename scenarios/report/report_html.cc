@@ -983,18 +983,21 @@ std::string PolicyReportHtml(const PolicyComparison& c) {
   }
   data["charts"] = charts;
   std::ostringstream head;
-  head << "<header>\n<h1>fleetsim bench-policies: " << Html(c.title) << "</h1>\n<p>"
-       << c.labels.size() << " policies × " << c.seeds << " seed" << (c.seeds == 1 ? "" : "s")
-       << "; bars: mean, whiskers: 95 % confidence interval"
-       << (c.metrics.empty() || c.metrics[0].runs.empty() ? "" : ", dots: single seeds")
+  head << "<header>\n<h1>" << Html(c.heading) << ": " << Html(c.title) << "</h1>\n<p>"
+       << c.labels.size() << " " << Html(c.items) << " × " << c.seeds << " seed"
+       << (c.seeds == 1 ? "" : "s")
+       << (c.seeds > 1 ? "; bars: mean, whiskers: 95 % confidence interval" : "; one run each")
+       << (c.seeds < 2 || c.metrics.empty() || c.metrics[0].runs.empty() ? ""
+                                                                         : ", dots: single seeds")
        << "</p>\n";
+  if (!c.note.empty()) head << "<p>" << Html(c.note) << "</p>\n";
   if (!no_data.empty()) {
     head << "<p>No value in any run, so no chart: ";
     for (size_t k = 0; k < no_data.size(); ++k) head << (k ? ", " : "") << Html(no_data[k]);
     head << ".</p>\n";
   }
   head << "</header>\n";
-  head << "<table>\n<tr><th>policy</th>";
+  head << "<table>\n<tr><th>" << Html(c.item) << "</th>";
   for (const auto& m : c.metrics) {
     head << "<th>" << Html(m.title) << (m.unit.empty() ? "" : " (" + Html(m.unit) + ")") << "</th>";
   }
@@ -1008,7 +1011,7 @@ std::string PolicyReportHtml(const PolicyComparison& c) {
     head << "</tr>\n";
   }
   head << "</table>\n";
-  return Page("fleetsim bench-policies: " + c.title, head.str(), data);
+  return Page(c.heading + ": " + c.title, head.str(), data);
 }
 
 std::string RegenerateReport(const std::string& dir) {

@@ -90,11 +90,15 @@ std::string RunReportHtml(const nlohmann::ordered_json& summary, const TimeSerie
 // InputError if a file is missing, malformed or cannot be written.
 void WriteRunReport(const std::string& dir);
 
-// A policy comparison (bench-policies): per metric, the mean, 95 % interval half-width and
-// per-seed values of every policy.
+// A comparison of alternatives, one bar panel per metric: bench-policies (policies x seeds:
+// the mean, 95 % interval half-width and per-seed values), and compare and size (plans and
+// candidates, one run each).
 struct PolicyComparison {
+  std::string heading = "fleetsim bench-policies";  // the command, before the title
+  std::string item = "policy", items = "policies";  // what the labels are
   std::string title;
-  std::vector<std::string> labels;  // policies
+  std::string note;                 // one line under the heading, may be empty
+  std::vector<std::string> labels;  // policies (plans, candidates)
   size_t seeds = 0;
   struct Metric {
     std::string key, title, unit;

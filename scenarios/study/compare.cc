@@ -465,7 +465,10 @@ std::string StudyReportHtml(const StudyResult& r) {
 
 PolicyComparison StudyComparison(const StudyResult& r) {
   PolicyComparison c;
-  c.title = "compare " + r.name;
+  c.heading = "fleetsim compare";
+  c.item = "plan";
+  c.items = "plans";
+  c.title = r.name;
   c.seeds = 1;
   for (const auto& p : r.plans) c.labels.push_back(p.name);
   auto metric = [&](const char* key, const char* title, const char* unit, bool higher,

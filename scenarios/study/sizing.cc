@@ -486,4 +486,56 @@ std::string SizingCandidatesCsv(const SizingResult& r) {
   return os.str();
 }
 
+PolicyComparison SizingComparison(const SizingResult& r) {
+  PolicyComparison c;
+  c.heading = "fleetsim size";
+  c.item = "candidate";
+  c.items = "candidates";
+  c.title = r.scenario;
+  c.seeds = 1;
+  std::vector<size_t> shown = r.best;
+  if (shown.empty()) {
+    for (size_t i = 0; i < r.candidates.size(); ++i) {
+      if (r.candidates[i].simulated) shown.push_back(i);
+    }
+    std::stable_sort(shown.begin(), shown.end(), [&](size_t a, size_t b) {
+      return r.candidates[a].outcome.cost_usd < r.candidates[b].outcome.cost_usd;
+    });
+    if (shown.size() > static_cast<size_t>(r.spec.keep)) shown.resize(r.spec.keep);
+    c.note = "No candidate meets the targets: the cheapest simulated ones.";
+  } else {
+    c.note = "The cheapest candidates that meet the targets, cheapest first.";
+  }
+  for (size_t i : shown) c.labels.push_back(r.candidates[i].label);
+  if (c.title.empty() && !shown.empty()) {
+    const auto& summary = r.candidates[shown[0]].outcome.summary;
+    if (summary.contains("scenario") && summary["scenario"].is_string()) {
+      c.title = summary["scenario"].get<std::string>();
+    }
+  }
+  auto metric = [&](const char* key, const char* title, const char* unit, bool higher,
+                    double (*get)(const ScenarioOutcome&)) {
+    PolicyComparison::Metric m;
+    m.key = key;
+    m.title = title;
+    m.unit = unit;
+    m.higher_is_better = higher;
+    for (size_t i : shown) {
+      m.mean.push_back(get(r.candidates[i].outcome));
+      m.ci95.push_back(std::nan(""));
+    }
+    c.metrics.push_back(m);
+  };
+  metric("cost_usd", "cost", "USD", false, [](const ScenarioOutcome& o) { return o.cost_usd; });
+  metric("slo_attainment", "SLO attainment", "fraction", true,
+         [](const ScenarioOutcome& o) { return o.slo_attainment; });
+  metric("ttft_p99_s", "TTFT p99", "s", false,
+         [](const ScenarioOutcome& o) { return o.ttft_p99_s; });
+  metric("tpot_p99_s", "TPOT p99", "s", false,
+         [](const ScenarioOutcome& o) { return o.tpot_p99_s; });
+  metric("busy_fraction", "busiest replica, busy", "fraction", false,
+         [](const ScenarioOutcome& o) { return o.busy_fraction; });
+  return c;
+}
+
 }  // namespace fleetsim

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/report/report_html.h"
 #include "scenarios/study/study_run.h"
 
 namespace fleetsim {
@@ -96,5 +97,9 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
 
 std::string FormatSizing(const SizingResult& r);
 std::string SizingCandidatesCsv(const SizingResult& r);
+// For report.html (scenarios/report): the best candidates, cheapest first, as bar panels of
+// cost, SLO attainment, p99 TTFT / TPOT and the busiest replica's busy fraction; without a
+// feasible candidate, the cheapest `keep` simulated ones, said so in the note.
+PolicyComparison SizingComparison(const SizingResult& r);
 
 }  // namespace fleetsim

@@ -1,9 +1,9 @@
 // report.html in a real headless browser (Debian's chromium): the real binary writes the
-// pages of a run, a bench-policies sweep and a compare study; chromium loads each with the
-// network blocked, and the test fails on any console message, script error, blocked load,
-// or chart drawn without data (the page's #report-status, report_html.h). Screenshots are
-// kept in the build directory (test-artifacts/). Without chromium the test fails: the
-// README's `bash scripts/bootstrap.sh test` installs it.
+// pages of a run, a bench-policies sweep, a compare study and a sizing search; chromium
+// loads each with the network blocked, and the test fails on any console message, script
+// error, blocked load, or chart drawn without data (the page's #report-status,
+// report_html.h). Screenshots are kept in the build directory (test-artifacts/). Without
+// chromium the test fails: the README's `bash scripts/bootstrap.sh test` installs it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -204,7 +204,15 @@ TEST(ReportBrowserTest, RunPolicyAndComparePagesLoadCleanlyWithDataInEveryChart)
   CheckPage(chromium, compare_dir + "/report.html", "report-compare", 3, {});
   CheckPage(chromium, compare_dir + "/plans.html", "report-compare-plans", 3, {});
 
+  // fleetsim size: the cheapest candidates that meet the targets.
+  const std::string size_dir = testing::TempPath("report_browser_size");
+  r = RunCli("size " + ShellQuote(std::string(FLEETSIM_TEST_DATA_DIR) + "/study/size-small.yaml") +
+             " --threads 2 -o " + ShellQuote(size_dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CheckPage(chromium, size_dir + "/report.html", "report-size", 5, {"chart-cost"});
+
   std::error_code ec;
+  fs::remove_all(size_dir, ec);
   fs::remove_all(run_dir, ec);
   fs::remove_all(bench_dir, ec);
   fs::remove_all(compare_dir, ec);
