@@ -241,5 +241,21 @@ TEST(FleetRunTest, ASwapGroupMovesReplicasToTheBusyModel) {
   EXPECT_TRUE(code["accounted"].get<bool>());
 }
 
+TEST(FleetRunTest, EgressIsBilledPerCompletedRequest) {
+  // image-gen-egress sends 1.6 MB per completed request out of AWS at $0.09/GB:
+  // egress_usd = completed x 1.6e6 B x 0.09e-9 $/B.
+  const std::string out = testing::TempPath("fleet_egress");
+  const auto r = RunCli(
+      "run " + ShellQuote(std::string(FLEETSIM_SOURCE_DIR) + "/scenarios/image-gen-egress.yaml") +
+      " --set 'duration=1 h' --quiet -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(Read(out + "/summary.json"));
+  const double completed = s["services"][0]["completed"].get<double>();
+  ASSERT_GT(completed, 0);
+  const auto& pool = s["costs"]["pools"][0];
+  EXPECT_NEAR(pool["egress_bytes"].get<double>(), completed * 1.6e6, 1e-3);
+  EXPECT_NEAR(pool["egress_usd"].get<double>(), completed * 1.6e6 * 0.09e-9, 1e-9);
+}
+
 }  // namespace
 }  // namespace fleetsim

@@ -34,6 +34,7 @@ const Case kCases[] = {
     {"big-model-small-gpus", "--set 'duration=10 min'"},
     {"hetero-a100-a10", "--set 'duration=1 h'"},
     {"two-models-swapping", "--set 'duration=2 h'"},
+    {"image-gen-egress", "--set 'duration=2 h'"},
     {"gpt3-175b-a100", ""},
     {"llama3-405b-h100", ""},
     {"two-jobs-shared-uplinks", ""},
