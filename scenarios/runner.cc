@@ -218,6 +218,19 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     services.push_back(std::move(run));
   }
 
+  // Swap groups: services taking turns on shared GPUs (scenarios/service_fleet.h).
+  std::vector<std::unique_ptr<SwapGroup>> swap_groups;
+  for (const auto& g : sc.swap_groups) {
+    std::vector<ServiceFleet*> members;
+    for (const auto& name : g.services) {
+      for (auto& s : services) {
+        if (s.spec->name == name) members.push_back(s.fleet.get());
+      }
+    }
+    swap_groups.push_back(std::make_unique<SwapGroup>(sim, members, g.interval, g.keep_loaded));
+    swap_groups.back()->Start();
+  }
+
   // Training jobs placed on the scenario's topology run their inter-server traffic as flows
   // there (training_fabric.h), driven by their TrainingJobSim; declared before `jobs` so
   // that the jobs go first.
@@ -423,6 +436,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       a["scale_ups"] = f.scale_ups;
       a["scale_downs"] = f.scale_downs;
       a["capacity_shortfalls"] = f.shortfalls;
+      a["swaps_in"] = f.swaps_in;
+      a["swaps_out"] = f.swaps_out;
       a["weights_load_s"] = s.fleet->weights_load_s();
       j["scaling"] = a;
     }
@@ -617,6 +632,16 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
           static_cast<long long>(spec.autoscale->max_replicas), f.replica_seconds / horizon_s,
           static_cast<long long>(f.peak_replicas), static_cast<long long>(f.scale_ups),
           static_cast<long long>(f.scale_downs), static_cast<long long>(f.shortfalls));
+      out << sb;
+    }
+    if (s.fleet->stats().swaps_in + s.fleet->stats().swaps_out > 0) {
+      char sb[160];
+      std::snprintf(sb, sizeof sb,
+                    "    swaps     %lld replicas in, %lld out (weights reload %.1f s); mean %.2f "
+                    "replicas\n",
+                    static_cast<long long>(s.fleet->stats().swaps_in),
+                    static_cast<long long>(s.fleet->stats().swaps_out), s.fleet->weights_load_s(),
+                    s.fleet->stats().replica_seconds / horizon_s);
       out << sb;
     }
     out << "    requests  " << m.arrived << " arrived, " << m.completed << " completed, "

@@ -261,7 +261,10 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     rr.Finish();
   }
   std::optional<ConfigNode> replicas_node = r.Optional("replicas");
-  if (replicas_node) s.config.replicas = PositiveInt(*replicas_node, "replicas");
+  if (replicas_node) {
+    s.config.replicas = replicas_node->AsInt();
+    if (s.config.replicas < 0) replicas_node->Fail("replicas must not be negative");
+  }
   if (auto a = r.Optional("autoscale")) {
     s.autoscale = ReadAutoscale(*a);
     if (!replicas_node) {
@@ -627,6 +630,63 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
                   "' routes no class here (add 'route: {CLASS: " + sv.name + "}' to it)");
         }
         sv.config.classes = src->config.classes;
+      }
+    }
+  }
+  if (auto groups = r.Optional("swap_groups")) {
+    std::set<std::string> in_group;
+    for (const auto& g : groups->Items()) {
+      MapReader gr(g);
+      SwapGroupSpec spec;
+      spec.name = gr.Required("name").AsString();
+      auto members = gr.Required("services");
+      std::vector<std::string> service_names;
+      for (const auto& sv : sc.services) service_names.push_back(sv.name);
+      const ServiceSpec* first = nullptr;
+      for (const auto& m : members.Items()) {
+        const std::string name = m.AsString();
+        const ServiceSpec* sv = nullptr;
+        for (const auto& x : sc.services) {
+          if (x.name == name) sv = &x;
+        }
+        if (!sv)
+          m.Fail("unknown service '" + name + "'", ClosestName(name, service_names).value_or(""));
+        if (!in_group.insert(name).second) m.Fail("service '" + name + "' is in two swap groups");
+        if (sv->autoscale)
+          m.Fail("service '" + name + "' autoscales; a swap group moves its replicas instead");
+        if (first && (sv->gpu != first->gpu || sv->tensor_parallel != first->tensor_parallel ||
+                      sv->pool != first->pool)) {
+          m.Fail("the services of a swap group share their GPUs: '" + name +
+                 "' must have the same " + "GPU, tensor_parallel and pool as '" + first->name +
+                 "'");
+        }
+        if (!first) first = sv;
+        spec.services.push_back(name);
+      }
+      if (spec.services.size() < 2) members.Fail("a swap group needs at least two services");
+      if (auto n = gr.Optional("interval")) {
+        spec.interval = n->AsDuration();
+        if (spec.interval <= Duration::Zero()) n->Fail("interval must be greater than zero");
+      }
+      if (auto n = gr.Optional("keep_loaded")) {
+        spec.keep_loaded = n->AsInt();
+        if (spec.keep_loaded < 0) n->Fail("keep_loaded must not be negative");
+      }
+      gr.Finish();
+      sc.swap_groups.push_back(spec);
+    }
+  }
+  // Outside swap groups a service needs a replica (inside, it may start unloaded).
+  if (auto services = r.Optional("services")) {
+    const auto items = services->Items();
+    for (size_t i = 0; i < sc.services.size(); ++i) {
+      bool grouped = false;
+      for (const auto& g : sc.swap_groups) {
+        grouped |= std::find(g.services.begin(), g.services.end(), sc.services[i].name) !=
+                   g.services.end();
+      }
+      if (!grouped && sc.services[i].config.replicas < 1) {
+        items[i].Get("replicas").Fail("replicas must be at least 1 (0 only in a swap group)");
       }
     }
   }

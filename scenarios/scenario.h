@@ -93,6 +93,14 @@ struct TrainingJobSpec {
   std::vector<int64_t> servers;
 };
 
+// Services that share one set of GPUs and swap models on them (scenarios/service_fleet.h).
+struct SwapGroupSpec {
+  std::string name;
+  std::vector<std::string> services;
+  Duration interval = Duration::Seconds(30);
+  int64_t keep_loaded = 1;  // replicas each service keeps
+};
+
 struct OutputSpec {
   Duration timeseries_interval = Duration::Seconds(60);
   bool trace = true;
@@ -109,6 +117,7 @@ struct Scenario {
   Catalog catalog;
   std::vector<PricedPool> pools;
   std::vector<ServiceSpec> services;
+  std::vector<SwapGroupSpec> swap_groups;
   std::vector<TrainingJobSpec> training_jobs;
   // `topology:` (a topology file, or one embedded): where placed training jobs run.
   std::shared_ptr<const ClusterGraph> topology;
