@@ -58,6 +58,7 @@ RequestClass ReadClass(const ConfigNode& node) {
   }
   if (auto t = r.Optional("ttft_slo")) c.ttft_slo_s = t->AsQuantity(dim::kSeconds);
   if (auto t = r.Optional("tpot_slo")) c.tpot_slo_s = t->AsQuantity(dim::kSeconds);
+  if (auto p = r.Optional("priority")) c.priority = static_cast<int32_t>(p->AsInt());
   r.Finish();
   return c;
 }

@@ -13,6 +13,9 @@ struct RequestClass {
   double weight = 1.0;               // share of synthetic arrivals (traces name the class)
   std::optional<double> ttft_slo_s;  // time-to-first-token target
   std::optional<double> tpot_slo_s;  // time-per-output-token target
+  // Admission order and preemption (docs/serving.md, "Priorities"): higher first; within a
+  // priority, first come first served. Lower-priority work runs on what higher leaves idle.
+  int32_t priority = 0;
 };
 
 struct BatchingConfig {

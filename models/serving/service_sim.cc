@@ -237,6 +237,7 @@ void ServiceSim::OnArrival() {
     if (q.klass >= static_cast<int32_t>(class_cdf_.size()))
       q.klass = static_cast<int32_t>(class_cdf_.size()) - 1;
   }
+  q.priority = config_.classes[static_cast<size_t>(q.klass)].priority;
   ++metrics_.in_flight;
   if (active_.empty()) {
     unrouted_.push_back(id);  // no replica now: wait for one (model swapping)
@@ -259,7 +260,7 @@ void ServiceSim::Route(uint32_t id) {
     --metrics_.in_flight;
     FreeRequest(id);
   } else {
-    rep.waiting.push_back(id);
+    Enqueue(rep, id, false);
     if (defer_iterate_) {
       // AddReplica starts the replicas once every held request is queued.
     } else if (!rep.busy) {
@@ -397,14 +398,32 @@ void ServiceSim::Complete(size_t, uint32_t id, double t_s) {
   FreeRequest(id);
 }
 
+void ServiceSim::Enqueue(Replica& rep, uint32_t id, bool front) {
+  const int32_t p = requests_[id].priority;
+  auto& w = rep.waiting;
+  if (!front && (w.empty() || requests_[w.back()].priority >= p)) {
+    w.push_back(id);  // the common case: one priority
+    return;
+  }
+  auto it = w.begin();
+  while (it != w.end() && (front ? requests_[*it].priority > p : requests_[*it].priority >= p)) {
+    ++it;
+  }
+  w.insert(it, id);
+}
+
 void ServiceSim::PreemptNewest(size_t r) {
   Replica& rep = replicas_[r];
-  const uint32_t id = rep.running.back();
+  size_t victim = rep.running.size() - 1;
+  for (size_t i = rep.running.size() - 1; i-- > 0;) {
+    if (requests_[rep.running[i]].priority < requests_[rep.running[victim]].priority) victim = i;
+  }
+  const uint32_t id = rep.running[victim];
   Request& q = requests_[id];
   rep.context_sum -= ContextOf(q, rep.step);
   q.generated += rep.step - q.join_step;
   q.prefilled = 0;
-  rep.running.pop_back();
+  rep.running.erase(rep.running.begin() + static_cast<std::ptrdiff_t>(victim));
   ++metrics_.preemptions;
   if (q.prompt + q.generated + config_.batching.kv_block_tokens > perf_.kv_capacity_tokens) {
     // It can never be prefilled again on this replica: the request fails.
@@ -412,7 +431,7 @@ void ServiceSim::PreemptNewest(size_t r) {
     --metrics_.in_flight;
     FreeRequest(id);
   } else {
-    rep.waiting.push_front(id);
+    Enqueue(rep, id, true);
   }
   RecomputeNextFinish(rep);
 }

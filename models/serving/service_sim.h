@@ -116,6 +116,7 @@ class ServiceSim final : public EventHandler {
     int64_t prompt = 0;
     int64_t output = 0;
     int32_t klass = 0;
+    int32_t priority = 0;  // of its class
     double first_token_s = -1;
     int64_t generated = 0;    // tokens generated before the current run on a replica
     int64_t prefilled = 0;    // chunked prefill progress of the current admission
@@ -152,7 +153,10 @@ class ServiceSim final : public EventHandler {
   void StartChunkedIteration(size_t r);
   void FinishDecodeSteps(size_t r, int64_t steps);
   void Complete(size_t r, uint32_t id, double t_s);
-  void PreemptNewest(size_t r);
+  void PreemptNewest(size_t r);  // the newest of the lowest priority
+  // Into the waiting queue in priority order: behind its equals (arrivals), or ahead of them
+  // (`front`: preempted requests resume first).
+  void Enqueue(Replica& rep, uint32_t id, bool front);
   void Interrupt(size_t r);
   double StepSeconds(int64_t seqs, int64_t context_sum) const;
   int64_t KvFree(const Replica& rep) const;
