@@ -140,7 +140,7 @@ void OneIteration(benchmark::State& state, const ClusterGraph& pod) {
                             Shipped().FindDevice("A100-SXM4-80GB"), lay, DgxA100Network());
   const TrainingTraffic traffic = TrainingTrafficOf(lay, it, DgxA100Network());
   const std::vector<NodeId> gpu_nodes = ServerMajor(pod);
-  double sim_s = 0;
+  double sim_s = 0, pp_s = 0, dp_s = 0;
   uint64_t flows = 0;
   for (auto _ : state) {
     Simulator sim(1);
@@ -148,10 +148,16 @@ void OneIteration(benchmark::State& state, const ClusterGraph& pod) {
     FabricTrainingJob job(fab, "gpt3", traffic, gpu_nodes, 1, SimTime::Zero(), false);
     sim.Run();
     sim_s = job.metrics().finish_time_s;
+    pp_s = job.metrics().pp_s;
+    dp_s = job.metrics().dp_exposed_s;
     flows = fab.network().stats().flows_started;
   }
   state.counters["sim_iteration_s"] = sim_s;
   state.counters["closed_form_s"] = it.iteration_s;
+  state.counters["sim_pp_s"] = pp_s;
+  state.counters["closed_pp_s"] = it.pp_comm_s;
+  state.counters["sim_dp_s"] = dp_s;
+  state.counters["closed_dp_s"] = it.dp_exposed_s;
   state.counters["flows"] = static_cast<double>(flows);
 }
 
