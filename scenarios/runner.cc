@@ -19,6 +19,7 @@
 #include "models/workload/class_split.h"
 #include "scenarios/replica_binding.h"
 #include "scenarios/report/interval_latency.h"
+#include "scenarios/report/link_counters.h"
 #include "scenarios/report/rate_counters.h"
 #include "scenarios/report/report_html.h"
 #include "scenarios/service_fleet.h"
@@ -293,6 +294,13 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     for (const auto& p : sc.pools) pool_pids.push_back(trace->AddProcess("pool " + p.name));
   }
   std::vector<PoolRateCounters> pool_rates(sc.pools.size());  // cost rate, power
+  // Link utilisation, when training traffic runs as flows on the topology (link_counters.h).
+  std::unique_ptr<LinkTraceCounters> link_counters;
+  if (trace && fabric) {
+    link_counters = std::make_unique<LinkTraceCounters>(
+        *trace, fabric->network(), *sc.topology,
+        [&sc](NodeId id) { return sc.topology->node(id).name; });
+  }
   TimeSeriesWriter ts(opt.write_files ? opt.out_dir + "/timeseries.csv" : "/dev/null", columns);
   std::vector<double> row(columns.size());
   std::function<void()> sample = [&] {
@@ -352,6 +360,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       }
     }
     if (!pools.empty()) row[k++] = total_usd;
+    if (link_counters) link_counters->Sample(sim.Now());
     ts.Row(sim.Now(), row);
     const SimTime next = sim.Now() + sc.outputs.timeseries_interval;
     if (next.ns() <= sc.duration.ns()) sim.At(next, sample, kPhaseLast);

@@ -28,6 +28,7 @@ void LinkTraceCounters::Sample(SimTime now) {
   double max_util = 0, busy_sum = 0;
   int64_t busy = 0;
   std::vector<double> util(shown_.size(), 0.0);
+  std::vector<std::pair<double, LinkId>> fresh;  // busy links without a counter yet
   for (LinkId l = 0; l < n; ++l) {
     const LinkUsage u = net_.Usage(l);
     const double carried = u.bytes_carried - bytes_[l];
@@ -37,16 +38,24 @@ void LinkTraceCounters::Sample(SimTime now) {
     max_util = std::max(max_util, x);
     busy_sum += x;
     ++busy;
-    if (shown_index_[l] < 0 && shown_.size() < max_links_) {
-      shown_index_[l] = static_cast<int32_t>(shown_.size());
-      shown_.push_back(l);
-      const DirectedLinkSpec& spec = fabric_.link(l);
-      auto name = [&](NodeId id) { return node_name_ ? node_name_(id) : std::to_string(id); };
-      shown_names_.push_back(name(spec.from) + " -> " + name(spec.to));
-      util.push_back(x);
-    } else if (shown_index_[l] >= 0) {
+    if (shown_index_[l] >= 0) {
       util[static_cast<size_t>(shown_index_[l])] = x;
+    } else if (shown_.size() < max_links_) {
+      fresh.emplace_back(x, l);
     }
+  }
+  // New links get their own counter busiest first (then by id) while there is room.
+  std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  for (const auto& [x, l] : fresh) {
+    if (shown_.size() >= max_links_) break;
+    shown_index_[l] = static_cast<int32_t>(shown_.size());
+    shown_.push_back(l);
+    const DirectedLinkSpec& spec = fabric_.link(l);
+    auto name = [&](NodeId id) { return node_name_ ? node_name_(id) : std::to_string(id); };
+    shown_names_.push_back(name(spec.from) + " -> " + name(spec.to));
+    util.push_back(x);
   }
   trace_.Counter(pid_, "max utilisation", last_, max_util);
   trace_.Counter(pid_, "busy links", last_, static_cast<double>(busy));

@@ -6,7 +6,8 @@
 //   "busy links"                  links that carried anything
 //   "mean utilisation, busy links"
 //   "A -> B"                      per link, for the first `max_links` links to carry traffic
-//                                 (in sample order, then link id), from then on
+//                                 (by sample; within one, the busiest first, then by link
+//                                 id), from then on
 // Large fabrics stay usable: a 16k-GPU cluster has ~10^5 directed links, and one counter
 // track each would bury everything else; the aggregates cover every link. Each sample costs
 // one pass over the links.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -112,8 +113,8 @@ TEST(TraceCountersTest, LinkUtilisationPerIntervalWithAFewLinksShown) {
   //   [0, 1) and [1, 2): a->b 50 / 100 = 0.5, b->c 50 / 50 = 1: max 1, 2 busy links,
   //                      mean 0.75;
   //   [2, 3): nothing moves: 0, 0, 0.
-  // With max_links = 1 only the first link to carry traffic (a -> b, lower id) gets its own
-  // counter.
+  // With max_links = 1 only the busiest of the first links to carry traffic (b -> c) gets
+  // its own counter.
   testing::TestFabric f;
   const auto n = f.AddNodes(3);
   const LinkId ab = f.AddLink(n[0], n[1], 100);
@@ -141,9 +142,52 @@ TEST(TraceCountersTest, LinkUtilisationPerIntervalWithAFewLinksShown) {
   EXPECT_EQ(c.at({"links", "busy links"}), (Points{{0, 2}, {1, 2}, {2, 0}}));
   EXPECT_EQ(c.at({"links", "mean utilisation, busy links"}),
             (Points{{0, 0.75}, {1, 0.75}, {2, 0.0}}));
-  EXPECT_EQ(c.at({"links", "a -> b"}), (Points{{0, 0.5}, {1, 0.5}, {2, 0.0}}));
-  EXPECT_EQ(c.count({"links", "b -> c"}), 0u);
+  EXPECT_EQ(c.at({"links", "b -> c"}), (Points{{0, 1.0}, {1, 1.0}, {2, 0.0}}));
+  EXPECT_EQ(c.count({"links", "a -> b"}), 0u);
   std::remove(path.c_str());
+}
+
+TEST(TraceCountersTest, RunOfTrainingOnATopologyHasLinkCounters) {
+  // scenarios/two-jobs-shared-uplinks.yaml: two jobs' traffic runs as flows on the topology
+  // (5-min samples over 2 h, jobs done at ~62 min). Utilisation is a fraction of capacity
+  // (max-min rates never exceed it); links are busy while the jobs run and idle after; at
+  // most 64 links get their own counter, the first being the busiest of the first interval,
+  // so its first value is the first "max utilisation".
+  const std::string out = testing::TempPath("trace_links");
+  const auto r = RunCli(
+      "run " +
+      ShellQuote(std::string(FLEETSIM_SOURCE_DIR) + "/scenarios/two-jobs-shared-uplinks.yaml") +
+      " --quiet -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto trace = nlohmann::json::parse(Read(out + "/trace.json"));
+  const Counters c = ReadCounters(trace);
+  const auto& max = c.at({"links", "max utilisation"});
+  const auto& busy = c.at({"links", "busy links"});
+  ASSERT_EQ(max.size(), 24u);  // 2 h / 5 min
+  for (const auto& [t, v] : max) {
+    EXPECT_GE(v, 0.0);
+    EXPECT_LE(v, 1.0 + 1e-9) << "at " << t << " s";
+  }
+  EXPECT_GT(busy.front().second, 0.0);
+  EXPECT_EQ(busy.back().second, 0.0);
+  size_t per_link = 0;
+  for (const auto& [key, points] : c) {
+    if (key.first == "links" && key.second.find(" -> ") != std::string::npos) ++per_link;
+  }
+  EXPECT_GT(per_link, 0u);
+  EXPECT_LE(per_link, 64u);
+  // The first per-link counter in the file.
+  std::string first;
+  for (const auto& e : trace["traceEvents"]) {
+    const std::string name = e.value("name", "");
+    if (e["ph"] == "C" && name.find(" -> ") != std::string::npos) {
+      first = name;
+      break;
+    }
+  }
+  ASSERT_FALSE(first.empty());
+  EXPECT_DOUBLE_EQ(c.at({"links", first}).front().second, max.front().second) << first;
+  std::filesystem::remove_all(out);
 }
 
 }  // namespace
