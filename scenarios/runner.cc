@@ -390,10 +390,16 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       }
     }
     if (result.status != RunResult::Status::kReachedLimit) break;
-    if (opt.stop_when && i < slices &&
-        opt.stop_when(sim.Now(), costs.Total(sim.Now()).total_usd())) {
-      stopped_early = true;
-      break;
+    if (opt.stop_when && i < slices) {
+      RunProgress progress{sim.Now(), costs.Total(sim.Now()).total_usd(), 0};
+      for (const auto& s : services) {
+        const auto& m = s.sim->metrics();
+        progress.slo_missed += m.overall.completed - m.overall.slo_met + m.rejected;
+      }
+      if (opt.stop_when(progress)) {
+        stopped_early = true;
+        break;
+      }
     }
   }
   const double wall_s =

@@ -19,6 +19,15 @@
 
 namespace fleetsim {
 
+// What a run has reached, for RunOptions::stop_when.
+struct RunProgress {
+  SimTime now;
+  double cost_usd = 0;  // accrued by all pools so far (never decreases)
+  // Requests of all services that can no longer meet their SLOs: completed without meeting
+  // them, or rejected (never decreases).
+  uint64_t slo_missed = 0;
+};
+
 struct RunOptions {
   std::string out_dir = "fleetsim-out";
   std::optional<uint64_t> seed;  // overrides the scenario's
@@ -28,11 +37,11 @@ struct RunOptions {
   // the summary is handed back through summary_out when it is set.
   bool write_files = true;
   nlohmann::ordered_json* summary_out = nullptr;
-  // Asked between the run's 200 equal slices with the time reached and the cost accrued so
-  // far; true ends the run there (summary status "stopped"). For a search that drops a
-  // candidate once it has exceeded a budget: cost never decreases, so the verdict is the
-  // same as at the horizon.
-  std::function<bool(SimTime now, double cost_usd)> stop_when;
+  // Asked between the run's 200 equal slices; true ends the run there (summary status
+  // "stopped"). For a search that drops a candidate once it has exceeded a budget or missed
+  // more SLOs than its target allows: both never decrease, so the verdict is the one the
+  // horizon would give.
+  std::function<bool(const RunProgress&)> stop_when;
 };
 
 // Returns the exit code: 0 ok, 1 the simulation stalled. Bad input throws InputError.

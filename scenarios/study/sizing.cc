@@ -82,6 +82,13 @@ std::string CheckService(const ServiceSpec& spec, const Scenario& sc, bool laten
   } catch (const InputError& e) {
     return std::string("memory: service '") + spec.name + "': " + e.what();
   }
+  if (const PricedPool* pool = FindPool(sc, spec.pool);
+      pool && spec.tensor_parallel > pool->gpus_per_unit) {
+    return "network: service '" + spec.name + "': tensor parallel " +
+           std::to_string(spec.tensor_parallel) + " spans instances of " +
+           std::to_string(pool->gpus_per_unit) + " GPU" + (pool->gpus_per_unit == 1 ? "" : "s") +
+           " (tensor parallelism over the data-centre network is not modelled)";
+  }
   if (!spec.demand || !spec.demand->IsMap()) return "";
   auto arrivals = spec.demand->Find("arrivals");
   if (!arrivals || !arrivals->IsMap() || !arrivals->Has("rate")) return "";
@@ -110,10 +117,17 @@ std::string CheckService(const ServiceSpec& spec, const Scenario& sc, bool laten
     replicas = std::min(replicas, pool->max_units * pool->gpus_per_unit / spec.tensor_parallel);
   }
   const double horizon = sc.duration.seconds();
-  const double window = std::min(3600.0, horizon);
-  double peak = 0;
-  for (double t = 0; t + window <= horizon + 1e-9; t += std::max(window / 12, 1.0)) {
-    peak = std::max(peak, profile.MeanRate(t, t + window));
+  // The highest mean rate over any hour (the whole run if shorter): the rate sampled each
+  // minute (at its midpoint), averaged over a sliding window of 60 samples.
+  const double step = std::min(60.0, horizon);
+  std::vector<double> rate;
+  for (double t = 0; t < horizon; t += step) rate.push_back(profile.RateAt(t + 0.5 * step));
+  const size_t w = std::min<size_t>(rate.size(), static_cast<size_t>(std::max(1.0, 3600.0 / step)));
+  double sum = 0, peak = 0;
+  for (size_t i = 0; i < rate.size(); ++i) {
+    sum += rate[i];
+    if (i >= w) sum -= rate[i - w];
+    if (i + 1 >= w) peak = std::max(peak, sum / static_cast<double>(w));
   }
   const double capacity = static_cast<double>(replicas) * per_replica;
   if (latency_target && peak > capacity) {
@@ -377,18 +391,29 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
   });
   std::vector<std::pair<double, size_t>> feasible;  // (cost, index), kept sorted
   const double budget = spec.targets.budget_usd.value_or(kInf);
-  for (size_t start = 0; start < order.size(); start += kSizingBatch) {
-    const size_t end = std::min(order.size(), start + kSizingBatch);
-    const double bar = opt.prune && feasible.size() >= static_cast<size_t>(spec.keep)
-                           ? feasible[static_cast<size_t>(spec.keep) - 1].first
-                           : kInf;
+  for (size_t start = 0, end = 0; start < order.size(); start = end) {
+    // Until `keep` feasible are known, a batch is as large as the shortfall (at least 2), so
+    // that no more runs start than could be needed; then kSizingBatch.
+    const size_t need =
+        static_cast<size_t>(spec.keep) - std::min(feasible.size(), static_cast<size_t>(spec.keep));
+    const size_t size = !opt.prune ? kSizingBatch
+                        : need > 0 ? std::max<size_t>(2, need)
+                                   : kSizingBatch;
+    end = std::min(order.size(), start + size);
+    // The keep-th best so far: (cost, index). A candidate ranks below it if its cost is
+    // higher, or equal with a later index.
+    const bool full = opt.prune && feasible.size() >= static_cast<size_t>(spec.keep);
+    const double bar = full ? feasible[static_cast<size_t>(spec.keep) - 1].first : kInf;
+    const size_t bar_index = full ? feasible[static_cast<size_t>(spec.keep) - 1].second : 0;
     std::vector<size_t> batch;
     for (size_t k = start; k < end; ++k) {
       SizingCandidate& c = res.candidates[order[k]];
-      if (c.cost_lower_bound_usd > bar) {
+      if (c.cost_lower_bound_usd > bar ||
+          (full && c.cost_lower_bound_usd == bar && c.index > bar_index)) {
         c.verdict = "pruned";
         c.reason = "cost: at least " + FormatUsd(c.cost_lower_bound_usd) + ", above the " +
-                   std::to_string(spec.keep) + "th best so far (" + FormatUsd(bar) + ")";
+                   std::to_string(spec.keep) + "th best so far (" + FormatUsd(bar) +
+                   ", or equal to it and listed later)";
         continue;
       }
       batch.push_back(order[k]);
@@ -396,14 +421,39 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
     const double limit = opt.prune ? std::min(bar, budget) : kInf;
     ParallelFor(batch.size(), opt.threads, [&](size_t k) {
       SizingCandidate& c = res.candidates[batch[k]];
-      std::function<bool(SimTime, double)> stop;
-      if (std::isfinite(limit)) stop = [limit](SimTime, double usd) { return usd > limit; };
-      c.outcome = RunInProcess(scenarios[batch[k]], stop);
+      const Scenario& sc = scenarios[batch[k]];
+      // SLO misses never decrease: once more than (1 - target) x arrivals have missed, the
+      // candidate fails whatever the rest of the run does.
+      std::optional<uint64_t> allowed;
+      if (opt.prune && spec.targets.slo_attainment) {
+        const double arrivals = static_cast<double>(CountArrivals(sc));
+        allowed =
+            static_cast<uint64_t>(std::floor((1 - *spec.targets.slo_attainment) * arrivals + 1e-9));
+      }
+      bool slo_stop = false;
+      double stopped_at_s = 0;
+      std::function<bool(const RunProgress&)> stop;
+      if (std::isfinite(limit) || allowed) {
+        stop = [limit, allowed, &slo_stop, &stopped_at_s](const RunProgress& p) {
+          stopped_at_s = p.now.seconds();
+          if (allowed && p.slo_missed > *allowed) return slo_stop = true;
+          return p.cost_usd > limit;
+        };
+      }
+      c.outcome = RunInProcess(sc, stop);
       c.simulated = true;
+      if (c.outcome.status == "stopped" && slo_stop) {
+        c.verdict = "fails";
+        c.reason = "SLO attainment: more than " + std::to_string(*allowed) +
+                   " requests missed their SLOs by " +
+                   FormatDuration(Duration::FromSeconds(stopped_at_s)) + ", so fewer than " +
+                   Percent(*spec.targets.slo_attainment) + " can meet them (run stopped there)";
+        return;
+      }
       if (c.outcome.status == "stopped") {
         c.verdict = "stopped";
         c.reason = "cost passed " + FormatUsd(limit) + " at " +
-                   FormatDuration(Duration::FromSeconds(c.outcome.duration_s)) + " into the run";
+                   FormatDuration(Duration::FromSeconds(stopped_at_s)) + " into the run";
         return;
       }
       Judge(c, spec.targets);
@@ -413,15 +463,9 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
         feasible.emplace_back(res.candidates[i].outcome.cost_usd, i);
       }
     }
-    // Cheapest first; equal costs (whole instances billed) by SLO attainment, then p99 TTFT.
-    std::sort(feasible.begin(), feasible.end(), [&](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first < b.first;
-      const auto& oa = res.candidates[a.second].outcome;
-      const auto& ob = res.candidates[b.second].outcome;
-      if (oa.slo_attainment != ob.slo_attainment) return oa.slo_attainment > ob.slo_attainment;
-      if (oa.ttft_p99_s != ob.ttft_p99_s) return oa.ttft_p99_s < ob.ttft_p99_s;
-      return a.second < b.second;
-    });
+    // Cheapest first; equal costs (whole instances are billed) in the order of the search
+    // space, so values listed first are preferred.
+    std::sort(feasible.begin(), feasible.end());
   }
   for (size_t k = 0; k < feasible.size() && k < static_cast<size_t>(spec.keep); ++k) {
     res.best.push_back(feasible[k].second);

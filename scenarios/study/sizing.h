@@ -22,12 +22,17 @@
 //             when the scenario has a latency or SLO target;
 //   budget    the cost of holding the minimum fleet for the whole run (a lower bound of the
 //             run's cost) above the budget drops the candidate.
-// Survivors run in order of that cost lower bound, in batches of kSizingBatch: before a
-// batch, the keep-th cheapest feasible cost so far is the bar; a candidate whose lower bound
-// is above it is dropped unsimulated, and a run stops as soon as its accrued cost exceeds the
-// bar or the budget (cost never decreases, so such a candidate could not have ranked). The
-// batches do not depend on the thread count, so neither do the results; the best `keep` are
-// exactly those an exhaustive search (--no-prune) finds.
+// Survivors run in order of that cost lower bound, in batches (as many as are still missing
+// from the best `keep`, at least 2; kSizingBatch once `keep` are known): before a batch, the
+// keep-th cheapest feasible cost so far is the bar; a candidate whose lower bound is above it is
+// dropped unsimulated, and a run stops as soon as its accrued cost exceeds the bar or the budget
+// (cost never decreases, so such a candidate could not have ranked). The batches do not depend on
+// the thread count, so neither do the results; the best `keep` are exactly those an exhaustive
+// search (--no-prune) finds. Ranking: cost, then the order of the search space (the last dimension
+// varies fastest), so at equal cost -- whole instances are billed, so ties are common -- values
+// listed first win: list the ones you prefer first. SLO attainment target: the run's arrivals are
+// counted before it starts (CountArrivals), and it stops once more requests have missed their SLOs
+// than the target allows.
 #pragma once
 
 #include <optional>

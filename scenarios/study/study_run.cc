@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "models/workload/arrivals.h"
 #include "scenarios/runner.h"
 
 namespace fleetsim {
@@ -75,8 +76,23 @@ ScenarioOutcome OutcomeFromSummary(const nlohmann::ordered_json& s) {
   return o;
 }
 
+uint64_t CountArrivals(const Scenario& sc) {
+  uint64_t n = 0;
+  for (const auto& spec : sc.services) {
+    if (!spec.demand) continue;
+    StreamContext ctx;
+    ctx.rng = RngStreams(sc.seed, 0);
+    ctx.name = spec.name;
+    ctx.horizon_s = sc.duration.seconds();
+    for (const auto& c : spec.config.classes) ctx.class_names.push_back(c.name);
+    auto stream = ReadRequestStream(*spec.demand, ctx);
+    while (stream->Next()) ++n;
+  }
+  return n;
+}
+
 ScenarioOutcome RunInProcess(const Scenario& scenario,
-                             std::function<bool(SimTime, double)> stop_when) {
+                             std::function<bool(const RunProgress&)> stop_when) {
   RunOptions opt;
   opt.write_files = false;
   opt.quiet = true;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/pricing/cost_model.h"
+#include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
 namespace fleetsim {
@@ -57,7 +58,13 @@ struct ScenarioOutcome {
 
 // Runs without writing files (RunOptions::write_files = false). `stop_when` as in RunOptions.
 ScenarioOutcome RunInProcess(const Scenario& scenario,
-                             std::function<bool(SimTime, double)> stop_when = {});
+                             std::function<bool(const RunProgress&)> stop_when = {});
+
+// The requests a run of the scenario (with its own seed) will see arrive: its services'
+// demand streams, drawn as the runner draws them (the same named random streams) but
+// without simulating. Lets a search know, before a run, how many SLO misses its target
+// allows.
+uint64_t CountArrivals(const Scenario& scenario);
 
 // Reduces a run's summary.json to an outcome (used by RunInProcess; public for tests).
 ScenarioOutcome OutcomeFromSummary(const nlohmann::ordered_json& summary);

@@ -2,6 +2,7 @@
 // fleet against the closed forms of tco.h, thread-count independence, sizing bounds.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -121,6 +122,17 @@ TEST(SizingTest, BoundsPruneAndTheBestIsTheCheapest) {
   const SizingResult e = RunSizing(path, {}, spec, all);
   EXPECT_EQ(e.best, r.best);
   EXPECT_GE(e.simulated, r.simulated);
+}
+
+TEST(SizingTest, CountArrivalsIsWhatTheRunSees) {
+  // The SLO early stop relies on it: the streams drawn without simulating give exactly the
+  // run's arrivals (Poisson at 2/s for 10 min: ~1,200).
+  const Scenario sc =
+      LoadScenario(kData + "/study/size-small.yaml",
+                   {"services[0].replica.tensor_parallel=4", "services[0].replicas=2"});
+  const ScenarioOutcome o = RunInProcess(sc);
+  EXPECT_EQ(static_cast<double>(CountArrivals(sc)), o.arrived);
+  EXPECT_NEAR(o.arrived, 1200, 4 * std::sqrt(1200.0));
 }
 
 TEST(StudyCliTest, CompareAndSizeWriteTheirOutputs) {
