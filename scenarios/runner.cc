@@ -266,7 +266,14 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         pool->Release(claim, sim.Now());
       });
     }
-    jobs.back()->Start();
+    if (spec.start > Duration::Zero()) {
+      // A later start: a placed job announces it, so that others fast-forward until then.
+      if (auto& d = drivers[jobs.size() - 1]) d->AnnounceResume(SimTime::Zero() + spec.start);
+      TrainingJobSim* job = jobs.back().get();
+      sim.At(SimTime::Zero() + spec.start, [job] { job->Start(); });
+    } else {
+      jobs.back()->Start();
+    }
   }
 
   // Time series: one row per interval, sampled after everything else at that instant.
@@ -509,7 +516,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
         per_ckpt > 0 ? ExpectedGoodput(rate, static_cast<double>(per_ckpt) * it.iteration_s,
                                        f.checkpoint_write_s, f.restart_s)
                      : ExpectedGoodput(rate, ideal_s, 0, f.restart_s);
-    const double elapsed = m.finished ? m.finish_time_s : horizon_s;
+    const double start_s = spec.start.seconds();
+    const double elapsed = (m.finished ? m.finish_time_s : horizon_s) - start_s;
     Json j;
     j["name"] = spec.name;
     j["model"] = spec.model->name;
@@ -545,7 +553,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["tokens_trained"] =
         static_cast<double>(m.iterations_done * spec.layout.global_batch * spec.layout.seq_len);
     j["finished"] = m.finished;
-    j["time_to_train_s"] = m.finished ? m.finish_time_s : -1.0;
+    j["time_to_train_s"] = m.finished ? m.finish_time_s - start_s : -1.0;
     j["failures"] = m.failures;
     j["checkpoints"] = m.checkpoints;
     j["lost_work_s"] = m.lost_work_s;

@@ -356,6 +356,7 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
              " datapath in the catalog");
   }
   if (auto n = r.Optional("network")) j.network = n->AsChoice({"dgx-a100", "dgx-h100"});
+  if (auto n = r.Optional("start")) j.start = n->AsDuration();  // rejects negatives
   if (auto pn = r.Optional("pool")) {
     j.pool = pn->AsString();
     std::vector<std::string> names;

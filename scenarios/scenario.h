@@ -91,6 +91,7 @@ struct TrainingJobSpec {
   // `first_server: N` = N, N+1, ...; or `servers: [names]`); its inter-server traffic runs
   // as flows there (models/training/training_fabric.h). Empty: no placement (closed form).
   std::vector<int64_t> servers;
+  Duration start;  // `start:` when the job starts (default 0); time to train counts from it
 };
 
 // Services that share one set of GPUs and swap models on them (scenarios/service_fleet.h).

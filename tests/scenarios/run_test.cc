@@ -100,6 +100,29 @@ TEST(RunTest, TwoPlacedTrainingJobsShareUplinks) {
   // Together each finishes later than alone by one all-reduce per iteration.
   EXPECT_GT(jobs[0]["time_to_train_s"].get<double>(), a["time_to_train_s"].get<double>());
   std::remove(alone_yaml.c_str());
+
+  // Job b starting 20 min later: a runs alone (one op-level iteration of T = 2.3239 s, then
+  // fast-forwarded to 516 T = 1,199.13 s, the last boundary before b's announced start).
+  // From then on both iterate with the same period T, b's all-reduce windows (the last
+  // 0.107 s of each iteration) 1.45 s after a's: they never overlap, so neither slows and
+  // each needs 1,526 T = 3,546.3 s from its own start.
+  const std::string later_yaml = TempPath("two_jobs_later") + ".yaml";
+  {
+    std::string l = yaml;
+    l.replace(l.find("  - name: b\n"), 12, "  - name: b\n    start: \"20 min\"\n");
+    std::ofstream(later_yaml) << l;
+  }
+  const std::string out3 = TempPath("run_two_jobs_later");
+  r = RunCli("run " + ShellQuote(later_yaml) + " --quiet -o " + ShellQuote(out3));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto later = nlohmann::json::parse(Read(out3 + "/summary.json"))["training_jobs"];
+  const double t = a["fabric"]["alone_iteration_s"].get<double>();
+  EXPECT_NEAR(later[0]["time_to_train_s"].get<double>(), 1526 * t, 1e-3);
+  EXPECT_NEAR(later[1]["time_to_train_s"].get<double>(), 1526 * t, 1e-3);
+  EXPECT_NEAR(later[1]["fabric"]["max_iteration_s"].get<double>(), t, 1e-6);
+  EXPECT_EQ(later[0]["fabric"]["fast_forwarded_iterations"].get<int>(), 515);
+  EXPECT_GT(later[1]["fabric"]["fast_forwarded_iterations"].get<int>(), 0);  // after a ends
+  std::remove(later_yaml.c_str());
 }
 
 TEST(RunTest, ChatbotLaunchRunsAndAccountsForEveryRequest) {
