@@ -54,6 +54,10 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
   mem_in.max_seqs = l.max_batch;
   const InferenceMemory mem = InferenceMemoryPerGpu(m, mem_in);
   b.weights_bytes_per_gpu = mem.weights_bytes;
+  b.kv_bytes_per_token_per_gpu = mem.kv_bytes_per_token;
+  if (gpu.host_link) {
+    b.swap_seconds_per_token = mem.kv_bytes_per_token / gpu.host_link->bandwidth_bytes_per_s.value;
+  }
   double stream_seconds = 0;
   if (l.weight_streaming) {
     if (!gpu.host_link) {

@@ -18,7 +18,10 @@ struct BoundReplica {
   int64_t kv_capacity_tokens = 0;
   double weights_bytes_per_gpu = 0;
   double streamed_bytes_per_gpu = 0;  // per iteration; 0 without weight streaming
-  std::string notes;                  // assumptions worth telling the user (defaults used, ...)
+  double kv_bytes_per_token_per_gpu = 0;
+  // KV of one token to or from host memory (swap preemption); 0 without a host link.
+  double swap_seconds_per_token = 0;
+  std::string notes;  // assumptions worth telling the user (defaults used, ...)
 };
 
 struct ReplicaLayout {

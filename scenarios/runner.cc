@@ -204,7 +204,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     auto stream = std::move(streams[run_index(spec.name)]);
     run.sim = std::make_unique<ServiceSim>(
         sim, spec.config,
-        ReplicaPerformance{run.bound.iteration_time.get(), run.bound.kv_capacity_tokens},
+        ReplicaPerformance{run.bound.iteration_time.get(), run.bound.kv_capacity_tokens,
+                           run.bound.swap_seconds_per_token},
         std::move(stream), sim.rng());
     if (trace) {
       run.observer = std::make_unique<TraceObserver>(*trace, spec.name, spec.config.replicas);
@@ -472,6 +473,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["rejected"] = m.rejected;
     j["in_flight_at_end"] = m.in_flight;
     j["preemptions"] = m.preemptions;
+    j["swapped_tokens"] = m.swapped_tokens;
     j["accounted"] = m.Balanced();
     j["throughput_requests_per_s"] = static_cast<double>(m.completed) / horizon_s;
     j["output_tokens_per_s"] = static_cast<double>(m.output_tokens) / horizon_s;

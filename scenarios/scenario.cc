@@ -40,6 +40,11 @@ BatchingConfig ReadBatching(const ConfigNode& node) {
     b.max_batched_tokens = PositiveInt(*n, "max_batched_tokens");
   }
   if (auto n = r.Optional("kv_block")) b.kv_block_tokens = PositiveInt(*n, "kv_block");
+  if (auto p = r.Optional("preemption")) {
+    b.preemption = p->AsChoice({"recompute", "swap"}) == "swap"
+                       ? BatchingConfig::Preemption::kSwap
+                       : BatchingConfig::Preemption::kRecompute;
+  }
   if (auto n = r.Optional("max_waiting")) {
     b.max_waiting = n->AsInt();
     if (b.max_waiting < -1) n->Fail("max_waiting must be -1 (unbounded) or at least 0");
@@ -281,7 +286,13 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     s.egress_bytes_per_request = e->AsQuantity(dim::kBytes);
     if (!(s.egress_bytes_per_request >= 0)) e->Fail("egress_per_request must not be negative");
   }
-  if (auto b = r.Optional("batching")) s.config.batching = ReadBatching(*b);
+  if (auto b = r.Optional("batching")) {
+    s.config.batching = ReadBatching(*b);
+    if (s.config.batching.preemption == BatchingConfig::Preemption::kSwap && !s.gpu->host_link) {
+      b->Get("preemption").Fail("swap preemption copies KV over the host link, and the catalog "
+                                "gives " + s.gpu->name + " none");
+    }
+  }
   if (auto rt = r.Optional("router")) {
     s.config.router = rt->AsChoice(Routers().NameList());
   }

@@ -32,6 +32,11 @@ struct BatchingConfig {
   int64_t max_batched_tokens = 8192;  // tokens per iteration (prefill; chunked: all)
   int64_t kv_block_tokens = 16;       // paged-KV block size
   int64_t max_waiting = -1;           // queue bound per replica; -1 = unbounded
+  // What happens to a sequence evicted when the KV cache is full (vLLM's preemption modes):
+  // recompute drops its KV and prefills prompt + generated tokens again on re-admission;
+  // swap copies its KV to host memory over the host link and back (docs/serving.md).
+  enum class Preemption { kRecompute, kSwap };
+  Preemption preemption = Preemption::kRecompute;
 };
 
 struct ServiceConfig {

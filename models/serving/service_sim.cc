@@ -26,6 +26,9 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
   if (!perf_.iteration_time || perf_.kv_capacity_tokens <= 0) {
     throw std::invalid_argument("replica performance not set");
   }
+  if (b.preemption == BatchingConfig::Preemption::kSwap && !(perf_.swap_seconds_per_token > 0)) {
+    throw std::invalid_argument("swap preemption needs the host-link time per KV token");
+  }
   router_ = Routers().Find(config_.router).factory;
   double total = 0;
   for (const auto& c : config_.classes) total += c.weight;
@@ -329,7 +332,11 @@ void ServiceSim::OnIterationEnd(size_t r) {
       }
       q.prefilled = 0;
       if (q.first_token_s < 0) q.first_token_s = now_s;
-      q.generated += 1;  // the prefill produces the next token
+      if (q.swapped) {
+        q.swapped = false;  // its KV is back: it resumes decoding, no token from this
+      } else {
+        q.generated += 1;  // the prefill produces the next token
+      }
       if (q.generated >= q.output) {
         Complete(r, id, now_s);
         continue;
@@ -431,6 +438,12 @@ void ServiceSim::PreemptNewest(size_t r) {
     --metrics_.in_flight;
     FreeRequest(id);
   } else {
+    if (config_.batching.preemption == BatchingConfig::Preemption::kSwap) {
+      const int64_t tokens = q.prompt + q.generated;
+      q.swapped = true;
+      rep.pending_swap_s += static_cast<double>(tokens) * perf_.swap_seconds_per_token;
+      metrics_.swapped_tokens += static_cast<uint64_t>(tokens);
+    }
     Enqueue(rep, id, true);
   }
   RecomputeNextFinish(rep);
@@ -462,6 +475,7 @@ bool ServiceSim::StartPrefill(size_t r) {
   Replica& rep = replicas_[r];
   const auto& b = config_.batching;
   IterationShape shape;
+  double swap_in_s = 0;
   while (!rep.waiting.empty()) {
     const uint32_t id = rep.waiting.front();
     const Request& q = requests_[id];
@@ -471,6 +485,10 @@ bool ServiceSim::StartPrefill(size_t r) {
     if (len + b.kv_block_tokens > KvFree(rep)) break;
     rep.waiting.pop_front();
     rep.prefilling.push_back(id);
+    if (q.swapped) {
+      swap_in_s += static_cast<double>(len) * perf_.swap_seconds_per_token;
+      continue;
+    }
     shape.prefill_tokens += len;
     shape.prefill_attention_pairs += 0.5 * static_cast<double>(len) * static_cast<double>(len + 1);
   }
@@ -479,8 +497,12 @@ bool ServiceSim::StartPrefill(size_t r) {
   rep.busy = true;
   rep.in_decode_run = false;
   rep.run_start = sim_.Now();
-  rep.end_event = sim_.ScheduleAfter(Duration::FromSeconds(perf_.iteration_time->Seconds(shape)),
-                                     this, Tag(kIterationEnd, r));
+  // Copies to and from host memory are part of the step (the engine waits for them).
+  const double compute_s = shape.prefill_tokens > 0 ? perf_.iteration_time->Seconds(shape) : 0;
+  rep.end_event =
+      sim_.ScheduleAfter(Duration::FromSeconds(compute_s + swap_in_s + rep.pending_swap_s), this,
+                         Tag(kIterationEnd, r));
+  rep.pending_swap_s = 0;
   return true;
 }
 
@@ -494,6 +516,7 @@ void ServiceSim::StartChunkedIteration(size_t r) {
     PreemptNewest(r);
   }
   IterationShape shape;
+  double swap_in_s = 0;
   shape.decode_seqs = static_cast<int64_t>(rep.running.size());
   shape.decode_context_tokens = rep.context_sum;
   int64_t budget = b.max_batched_tokens - shape.decode_seqs;
@@ -507,6 +530,11 @@ void ServiceSim::StartChunkedIteration(size_t r) {
       if (static_cast<int64_t>(rep.running.size() + rep.prefilling.size()) >= b.max_batch) break;
       if (len + b.kv_block_tokens > KvFree(rep)) break;  // FIFO: no bypassing the head
       rep.prefilling.push_back(id);
+      if (q.swapped) {  // its KV comes back whole in this iteration; no prompt tokens
+        swap_in_s += static_cast<double>(len) * perf_.swap_seconds_per_token;
+        q.prefilled = len;
+        continue;
+      }
     }
     const int64_t c = std::min(len - q.prefilled, budget);
     shape.prefill_tokens += c;
@@ -515,13 +543,15 @@ void ServiceSim::StartChunkedIteration(size_t r) {
     q.prefilled += c;
     budget -= c;
   }
-  if (shape.prefill_tokens == 0) return;  // nothing admissible: decode only
+  if (shape.prefill_tokens == 0 && swap_in_s == 0) return;  // nothing admissible: decode only
   rep.iteration_seqs = shape.decode_seqs + static_cast<int64_t>(rep.prefilling.size());
   rep.busy = true;
   rep.in_decode_run = false;
   rep.run_start = sim_.Now();
-  rep.end_event = sim_.ScheduleAfter(Duration::FromSeconds(perf_.iteration_time->Seconds(shape)),
-                                     this, Tag(kIterationEnd, r));
+  rep.end_event = sim_.ScheduleAfter(
+      Duration::FromSeconds(perf_.iteration_time->Seconds(shape) + swap_in_s + rep.pending_swap_s),
+      this, Tag(kIterationEnd, r));
+  rep.pending_swap_s = 0;
 }
 
 void ServiceSim::StartDecodeRun(size_t r) {
@@ -541,15 +571,16 @@ void ServiceSim::StartDecodeRun(size_t r) {
   const int64_t B = static_cast<int64_t>(rep.running.size());
   const int64_t kv_steps = (perf_.kv_capacity_tokens - B * b.kv_block_tokens - rep.context_sum) / B;
   int64_t k = std::min(rep.next_finish_step - rep.step, kv_steps);
-  if (config_.exact_steps) {
-    k = 1;
+  if (config_.exact_steps || rep.pending_swap_s > 0) {
+    k = 1;  // (a swap-out is paid by one step alone)
   } else {
     // Arrivals waiting for a slot (batch or KV full) will want in at the next completion;
     // otherwise run as far as the growing chunk allows.
     k = std::min(k, rep.chunk);
     rep.chunk = std::min(rep.chunk * 2, kMaxChunk);
   }
-  SimTime t = sim_.Now();
+  SimTime t = sim_.Now() + Duration::FromSeconds(rep.pending_swap_s);
+  rep.pending_swap_s = 0;
   for (int64_t j = 0; j < k; ++j) {
     t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
   }

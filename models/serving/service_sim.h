@@ -66,6 +66,10 @@ class ServiceObserver {
 struct ReplicaPerformance {
   const IterationTimeModel* iteration_time = nullptr;  // not owned; outlives the simulation
   int64_t kv_capacity_tokens = 0;                      // > 0
+  // Swap preemption: seconds to copy one token of KV between a GPU and host memory (KV bytes
+  // per token per GPU / host-link bytes per second; the GPUs of a replica copy in parallel).
+  // Required (> 0) when batching.preemption is swap.
+  double swap_seconds_per_token = 0;
 };
 
 class ServiceSim final : public EventHandler {
@@ -121,6 +125,7 @@ class ServiceSim final : public EventHandler {
     int64_t generated = 0;    // tokens generated before the current run on a replica
     int64_t prefilled = 0;    // chunked prefill progress of the current admission
     int64_t join_step = 0;    // replica step index when it started decoding
+    bool swapped = false;     // its KV waits in host memory (swap preemption)
     int64_t finish_step = 0;  // step index at which its last token is produced
   };
   enum class State : uint8_t { kActive, kDraining, kStopped };
@@ -140,6 +145,7 @@ class ServiceSim final : public EventHandler {
     int64_t chunk = 1;                 // fast-forward chunk length, grows while uninterrupted
     std::vector<uint32_t> prefilling;  // admitted this iteration (prefill in progress)
     int64_t iteration_seqs = 0;        // sequences in the iteration in progress (observer)
+    double pending_swap_s = 0;         // swap-outs to add to the next iteration
   };
 
   enum EventKind : uint64_t { kArrival = 0, kIterationEnd = 1 };

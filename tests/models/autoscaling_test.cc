@@ -249,5 +249,37 @@ TEST(PriorityTest, HigherPriorityRequestsAreAdmittedFirstAndPreemptedLast) {
   }
 }
 
+TEST(SwapPreemptionTest, ASwappedSequenceResumesWithoutRecomputingItsTokens) {
+  // KV of 100 tokens, blocks of 1 token, 10 ms per iteration whatever its shape, and 1 ms per
+  // token to copy KV to or from host memory. A and B (prompt 40, 30 output tokens) arrive at
+  // 0 as two events: A prefills 0-10 ms, B 10-20 ms (1 token each, 41 KV tokens each). The
+  // decode steps then have (100 - 2 - 82) / 2 = 8 steps of room: after 8 steps (100 ms) B,
+  // the newest, is preempted with 49 KV tokens (40 + 9 generated).
+  //   recompute: A decodes its 21 remaining tokens alone (100-310 ms); B re-prefills its 49
+  //     tokens (310-320 ms, producing its 10th token) and decodes 20 more: done at 520 ms.
+  //   swap: the 49 tokens go to host memory (49 ms, paid by A's next step: 100-159 ms), A's
+  //     other 20 steps end at 359 ms; B's KV comes back (359-408 ms, no new token), then its
+  //     21 remaining steps: done at 618 ms. 49 tokens swapped.
+  for (bool swap : {false, true}) {
+    Simulator sim;
+    ConstantTime model;
+    auto stream = std::make_unique<ListStream>();
+    stream->list = {{0.0, 40, 30, -1}, {0.0, 40, 30, -1}};
+    ServiceConfig cfg = TwoReplicas();
+    cfg.replicas = 1;
+    cfg.batching.kv_block_tokens = 1;
+    if (swap) cfg.batching.preemption = BatchingConfig::Preemption::kSwap;
+    ServiceSim svc(sim, cfg, {&model, 100, 0.001}, std::move(stream), sim.rng());
+    svc.Start();
+    sim.Run();
+    const auto& m = svc.metrics();
+    ASSERT_EQ(m.completed, 2u) << swap;
+    EXPECT_EQ(m.preemptions, 1u) << swap;
+    EXPECT_EQ(m.swapped_tokens, swap ? 49u : 0u);
+    EXPECT_NEAR(m.overall.e2e_s.min(), swap ? 0.359 : 0.310, 1e-9) << swap;
+    EXPECT_NEAR(m.overall.e2e_s.max(), swap ? 0.618 : 0.520, 1e-9) << swap;
+  }
+}
+
 }  // namespace
 }  // namespace fleetsim
