@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -115,7 +114,7 @@ Json Numbers(const std::vector<double>& v) {
   return a;
 }
 
-// "%.3g" for tables.
+// 4 significant digits, for tables.
 std::string Num(double v) {
   if (!std::isfinite(v)) return "–";
   char buf[32];
@@ -788,7 +787,9 @@ std::string RunHeader(const Json& summary, const ReportPlan& plan) {
     if (!kShown.count(k)) Flatten(v, k, rest, 200);
   }
   if (!rest.empty()) {
-    os << "<details><summary>Other summary values</summary>\n<table>\n";
+    os << "<details><summary>Other summary values"
+       << (rest.size() >= 200 ? " (the first 200; all in summary.json)" : "")
+       << "</summary>\n<table>\n";
     for (const auto& [k, v] : rest) {
       os << "<tr><td>" << Html(k) << "</td><td>" << Html(v) << "</td></tr>\n";
     }
