@@ -108,6 +108,25 @@ Study LoadStudy(const std::string& path, const std::vector<std::string>& overrid
   return s;
 }
 
+Study StudyFromScenarios(const std::vector<std::string>& files,
+                         const std::vector<std::string>& overrides) {
+  Study s;
+  std::set<std::string> names;
+  for (const auto& f : files) {
+    const Scenario sc = LoadScenario(f, overrides);
+    if (!names.insert(sc.name).second) {
+      throw InputError("two plans are named '" + sc.name + "' (" + f +
+                       "): give each scenario its own name, or use a study file");
+    }
+    s.plans.push_back({sc.name, f, overrides});
+    if (s.name.empty()) s.name = sc.name;
+  }
+  s.name = "plans";
+  for (const auto& p : s.plans) s.name += "-" + p.name;
+  s.file = files.front();
+  return s;
+}
+
 std::optional<double> CrossingMonth(const std::vector<double>& a, const std::vector<double>& b,
                                     int* crossings) {
   const size_t n = std::min(a.size(), b.size());

@@ -63,6 +63,10 @@ struct Study {
 // Throws InputError / ConfigError with file:line:col. `overrides` (command line) are added
 // to every plan's scenario overrides.
 Study LoadStudy(const std::string& path, const std::vector<std::string>& overrides = {});
+// A study whose plans are scenario files as they are, each named by its scenario's `name`
+// (names must differ); 12 months, no growth, every month simulated, unless changed.
+Study StudyFromScenarios(const std::vector<std::string>& files,
+                         const std::vector<std::string>& overrides = {});
 
 struct StudyMonth {
   bool simulated = false;     // false: interpolated between simulated neighbours

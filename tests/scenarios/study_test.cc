@@ -135,6 +135,30 @@ TEST(SizingTest, CountArrivalsIsWhatTheRunSees) {
   EXPECT_NEAR(o.arrived, 1200, 4 * std::sqrt(1200.0));
 }
 
+TEST(StudyCliTest, CompareTakesScenarioFilesAsPlans) {
+  // Two scenarios as plans, named by their scenarios, over 3 months of 5-minute windows.
+  // fixed-pool holds 2 p5 instances all the time: 16 x $6.88 x 730 h x 3 = $241,075.20.
+  const std::string dir = testing::TempPath("compare-plans");
+  auto r = testing::RunCli("compare --plan " + kData + "/fleet/fixed-pool.yaml --plan " + kData +
+                           "/fleet/spike-autoscale.yaml --months 3 --window '5 min' -o " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir + "/plans.csv");
+  std::string header, first;
+  std::getline(in, header);
+  std::getline(in, first);
+  EXPECT_EQ(first.rfind("fixed-pool,241075.200000,", 0), 0u) << first;
+  EXPECT_NE(r.out.find("spike-autoscale"), std::string::npos);
+  // A study and --plan together, or neither: bad input.
+  auto both = testing::RunCli("compare " + kData + "/study/steady.yaml --plan " + kData +
+                              "/fleet/fixed-pool.yaml");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("give a study file or --plan SCENARIO"), std::string::npos) << both.err;
+  auto months = testing::RunCli("compare " + kData + "/study/steady.yaml --months 0");
+  EXPECT_EQ(months.exit_code, 2);
+  EXPECT_NE(months.err.find("--months must be between 1 and 600"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(StudyCliTest, CompareAndSizeWriteTheirOutputs) {
   const std::string dir = testing::TempPath("compare-out");
   auto c = testing::RunCli("compare " + kData + "/study/steady.yaml -o " + dir);
