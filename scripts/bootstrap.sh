@@ -16,6 +16,8 @@ packages=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libgtest-dev 
           libbenchmark-dev nlohmann-json3-dev)
 # The tests open report.html in a real headless browser (tests/scenarios/report_browser_test.cc).
 if [[ "$mode" == "test" ]]; then packages+=(chromium); fi
+# ... and run `fleetsim size` on 2 MPI ranks (tests/scenarios/study_test.cc, SizingMpiTest).
+if [[ "$mode" == "test" ]]; then packages+=(libopenmpi-dev openmpi-bin); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,7 +40,7 @@ if [[ "$mode" == "run" ]]; then
   ./build/release/scenarios/fleetsim run scenarios/chatbot-launch.yaml -o out/chatbot-launch
 else
   echo "==> building the tests (Debug, AddressSanitizer + UndefinedBehaviorSanitizer)"
-  cmake --preset debug-asan >/dev/null
+  cmake --preset debug-asan -DFLEETSIM_MPI=ON >/dev/null
   cmake --build --preset debug-asan -j "$jobs"
   echo "==> running the test suite"
   ctest --preset debug-asan -j "$jobs"

@@ -7,6 +7,7 @@
 
 #include "scenarios/cli/args.h"
 #include "scenarios/cli/commands.h"
+#include "scenarios/study/ranks.h"
 #include "scenarios/study/sizing.h"
 #include "sim/config/config_error.h"
 
@@ -46,6 +47,9 @@ int RunSize(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const SizingResult r = RunSizing(path, overrides, spec, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Under MPI every rank holds the whole result; rank 0 reports it.
+  const Ranks& ranks = Ranks::World();
+  if (ranks.rank() != 0) return r.best.empty() ? 1 : 0;
   const std::filesystem::path dir = p.Get("-o").value_or("fleetsim-size");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -63,7 +67,9 @@ int RunSize(const std::vector<std::string>& args) {
   std::cout << FormatSizing(r);
   std::cout << "wrote " << (dir / "candidates.csv").string() << ", report.html\n";
   std::cerr << "fleetsim: " << r.candidates.size() << " candidates, " << r.simulated
-            << " simulated, in " << wall << " s on " << opt.threads << " threads\n";
+            << " simulated, in " << wall << " s on " << opt.threads << " threads"
+            << (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " MPI ranks" : "")
+            << "\n";
   return r.best.empty() ? 1 : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "models/workload/lengths.h"
 #include "models/workload/rate_profile.h"
 #include "scenarios/replica_binding.h"
+#include "scenarios/study/ranks.h"
 #include "sim/config/config.h"
 #include "sim/config/config_error.h"
 #include "sim/units.h"
@@ -336,8 +337,10 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
   for (const auto& d : spec.dims) total *= d.options.size();
   res.candidates.resize(total);
   std::vector<Scenario> scenarios(total);
-  // Enumerate (the last dimension varies fastest), load and bound: in parallel, each slot its own.
-  ParallelFor(total, opt.threads, [&](size_t i) {
+  std::vector<char> loaded(total, 0);
+  const Ranks& ranks = Ranks::World();
+  // Enumerate: the last dimension varies fastest.
+  for (size_t i = 0; i < total; ++i) {
     SizingCandidate& c = res.candidates[i];
     c.index = i;
     size_t rest = i;
@@ -352,8 +355,19 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
       c.label += (d ? " " : "") + o.label;
       c.overrides.insert(c.overrides.end(), o.overrides.begin(), o.overrides.end());
     }
+  }
+  // Load and bound, in parallel, each slot its own; across MPI ranks, candidate i on rank
+  // i % ranks, then exchanged.
+  std::vector<size_t> own;
+  for (size_t i = 0; i < total; ++i) {
+    if (ranks.mine(i)) own.push_back(i);
+  }
+  ParallelFor(own.size(), opt.threads, [&](size_t k) {
+    const size_t i = own[k];
+    SizingCandidate& c = res.candidates[i];
     try {
       scenarios[i] = LoadScenario(path, c.overrides);
+      loaded[i] = 1;
     } catch (const InputError& e) {
       c.verdict = "invalid";
       c.reason = e.Format();
@@ -381,6 +395,29 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
           "budget: holding the minimum fleet costs at least " + FormatUsd(c.cost_lower_bound_usd);
     }
   });
+  if (ranks.size() > 1) {
+    std::vector<std::string> items(total);
+    for (size_t i : own) {
+      const auto& c = res.candidates[i];
+      items[i] = nlohmann::json{{"v", c.verdict},
+                                {"r", c.reason},
+                                {"lb", c.cost_lower_bound_usd},
+                                {"roof", c.roofline},
+                                {"kv", c.kv_limited}}
+                     .dump();
+    }
+    ranks.Exchange(items);
+    for (size_t i = 0; i < total; ++i) {
+      if (ranks.mine(i)) continue;
+      const auto j = nlohmann::json::parse(items[i]);
+      auto& c = res.candidates[i];
+      c.verdict = j["v"];
+      c.reason = j["r"];
+      c.cost_lower_bound_usd = j["lb"];
+      c.roofline = j["roof"];
+      c.kv_limited = j["kv"];
+    }
+  }
   // Survivors by cost lower bound (then index), simulated batch by batch.
   std::vector<size_t> order;
   for (size_t i = 0; i < total; ++i) {
@@ -419,8 +456,17 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
       batch.push_back(order[k]);
     }
     const double limit = opt.prune ? std::min(bar, budget) : kInf;
-    ParallelFor(batch.size(), opt.threads, [&](size_t k) {
+    std::vector<size_t> mine;  // positions in the batch this rank runs
+    for (size_t k = 0; k < batch.size(); ++k) {
+      if (ranks.mine(k)) mine.push_back(k);
+    }
+    ParallelFor(mine.size(), opt.threads, [&](size_t m) {
+      const size_t k = mine[m];
       SizingCandidate& c = res.candidates[batch[k]];
+      if (!loaded[batch[k]]) {  // bounded on another rank: the same load gives the same scenario
+        scenarios[batch[k]] = LoadScenario(path, c.overrides);
+        loaded[batch[k]] = 1;
+      }
       const Scenario& sc = scenarios[batch[k]];
       // SLO misses never decrease: once more than (1 - target) x arrivals have missed, the
       // candidate fails whatever the rest of the run does.
@@ -458,6 +504,30 @@ SizingResult RunSizing(const std::string& path, const std::vector<std::string>& 
       }
       Judge(c, spec.targets);
     });
+    if (ranks.size() > 1) {
+      std::vector<std::string> items(batch.size());
+      for (size_t k : mine) {
+        const auto& c = res.candidates[batch[k]];
+        items[k] = nlohmann::json{{"v", c.verdict},
+                                  {"r", c.reason},
+                                  {"m", c.margins},
+                                  {"b", c.binds},
+                                  {"s", c.outcome.summary.dump()}}
+                       .dump();
+      }
+      ranks.Exchange(items);
+      for (size_t k = 0; k < batch.size(); ++k) {
+        if (ranks.mine(k)) continue;
+        const auto j = nlohmann::json::parse(items[k]);
+        auto& c = res.candidates[batch[k]];
+        c.verdict = j["v"];
+        c.reason = j["r"];
+        c.margins = j["m"].get<std::vector<std::string>>();
+        c.binds = j["b"];
+        c.outcome = OutcomeFromSummary(nlohmann::ordered_json::parse(j["s"].get<std::string>()));
+        c.simulated = true;
+      }
+    }
     for (size_t i : batch) {
       if (res.candidates[i].verdict == "feasible") {
         feasible.emplace_back(res.candidates[i].outcome.cost_usd, i);

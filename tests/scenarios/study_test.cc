@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -133,6 +134,37 @@ TEST(SizingTest, CountArrivalsIsWhatTheRunSees) {
   const ScenarioOutcome o = RunInProcess(sc);
   EXPECT_EQ(static_cast<double>(CountArrivals(sc)), o.arrived);
   EXPECT_NEAR(o.arrived, 1200, 4 * std::sqrt(1200.0));
+}
+
+TEST(SizingMpiTest, TwoRanksGiveTheOutputsOfOneProcess) {
+#ifndef FLEETSIM_HAVE_MPI
+  GTEST_SKIP() << "built without -DFLEETSIM_MPI=ON";
+#else
+  // `mpirun -np 2 fleetsim size` deals candidates and batch members round-robin to the ranks
+  // and exchanges the results: candidates.csv and report.html must be byte-identical to one
+  // process's. (Open MPI's own allocations are not ours: leak checking is off under mpirun.)
+  const std::string one = testing::TempPath("size-one"), two = testing::TempPath("size-two");
+  const std::string file = kData + "/study/size-small.yaml";
+  auto a = testing::RunCli("size " + file + " --threads 1 -o " + one);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::string cmd =
+      "mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS=detect_leaks=0 -np 2 " +
+      std::string(FLEETSIM_BINARY) + " size " + file + " --threads 1 -o " + two + " > " + two +
+      ".out 2>&1";
+  ASSERT_EQ(std::system(("ASAN_OPTIONS=detect_leaks=0 " + cmd).c_str()), 0) << cmd;
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  EXPECT_EQ(slurp(one + "/candidates.csv"), slurp(two + "/candidates.csv"));
+  EXPECT_EQ(slurp(one + "/report.html"), slurp(two + "/report.html"));
+  EXPECT_NE(slurp(two + ".out").find("x 2 MPI ranks"), std::string::npos) << slurp(two + ".out");
+  std::filesystem::remove_all(one);
+  std::filesystem::remove_all(two);
+  std::filesystem::remove(two + ".out");
+#endif
 }
 
 TEST(StudyCliTest, CompareTakesScenarioFilesAsPlans) {
