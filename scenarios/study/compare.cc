@@ -119,7 +119,6 @@ Study StudyFromScenarios(const std::vector<std::string>& files,
                        "): give each scenario its own name, or use a study file");
     }
     s.plans.push_back({sc.name, f, overrides});
-    if (s.name.empty()) s.name = sc.name;
   }
   s.name = "plans";
   for (const auto& p : s.plans) s.name += "-" + p.name;
