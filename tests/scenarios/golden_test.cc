@@ -35,7 +35,9 @@ const Case kCases[] = {
     {"hetero-a100-a10", "--set 'duration=1 h'"},
     {"two-models-swapping", "--set 'duration=2 h'"},
     {"image-gen-egress", "--set 'duration=2 h'"},
+    {"chatbot-sizing", ""},
     {"gpt3-175b-a100", ""},
+    {"llama-65b-a100", ""},
     {"llama3-405b-h100", ""},
     {"two-jobs-shared-uplinks", ""},
 };
