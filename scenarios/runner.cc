@@ -41,6 +41,10 @@ class TraceObserver final : public ServiceObserver {
       : trace_(trace), service_(service) {
     for (int64_t i = 0; i < replicas; ++i) AddTrack();
   }
+  void OnWeightLoad(size_t replica, SimTime start, SimTime end) override {
+    while (tracks_.size() <= replica) AddTrack();
+    trace_.Slice(tracks_[replica], "load weights", start, end - start, "serving", "");
+  }
   void OnIteration(size_t replica, Phase phase, SimTime start, SimTime end, int64_t sequences,
                    int64_t steps) override {
     while (tracks_.size() <= replica) AddTrack();  // replicas added by autoscaling

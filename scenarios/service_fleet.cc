@@ -228,6 +228,12 @@ void ServiceFleet::HandleEvent(uint64_t tag) {
     Account();
     --starting_;
     const size_t r = service_.AddReplica();
+    if (trace_) {
+      // The ready event was scheduled at load start + FromSeconds(load_s_): exact inverse.
+      const SimTime start =
+          SimTime::FromNanoseconds(sim_.Now().ns() - Duration::FromSeconds(load_s_).ns());
+      trace_->OnWeightLoad(r, start, sim_.Now());
+    }
     if (claims_.size() <= r) claims_.resize(r + 1);
     claims_[r] = std::move(pending_[tag - kReplicaReady]);
     pending_[tag - kReplicaReady].reset();

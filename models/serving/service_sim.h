@@ -61,6 +61,9 @@ class ServiceObserver {
   virtual void OnBusyReplicas(int64_t /*busy*/) {}
   // A draining replica finished its last request and stopped (its GPUs are free).
   virtual void OnReplicaStopped(size_t /*replica*/) {}
+  // A replica that just became active spent [start, end) loading its weights (reported by
+  // the fleet that added it, for traces).
+  virtual void OnWeightLoad(size_t /*replica*/, SimTime /*start*/, SimTime /*end*/) {}
 };
 
 struct ReplicaPerformance {

@@ -257,5 +257,25 @@ TEST(FleetRunTest, EgressIsBilledPerCompletedRequest) {
   EXPECT_NEAR(pool["egress_usd"].get<double>(), completed * 1.6e6 * 0.09e-9, 1e-9);
 }
 
+TEST(FleetRunTest, WeightLoadsOfNewReplicasAreInTheTrace) {
+  // Every replica the autoscaler adds shows a "load weights" slice on its track, as long as
+  // the load finished within the run: Llama-2-70B at TP 4 holds 68.98e9 x 2 B / 4 = 34.49 GB
+  // per GPU, at 2 GB/s: 17.245 s.
+  const std::string out = testing::TempPath("fleet_trace_loads");
+  const auto r = RunCli("run " + ShellQuote(Data("fleet/spike-autoscale.yaml")) +
+                        " --set outputs.trace=true --quiet -o " + ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto svc = nlohmann::json::parse(Read(out + "/summary.json"))["services"][0];
+  const auto trace = nlohmann::json::parse(Read(out + "/trace.json"));
+  int loads = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e.value("name", "") != "load weights") continue;
+    ++loads;
+    EXPECT_NEAR(e["dur"].get<double>(), 17.245e6, 0.02e6);  // microseconds
+  }
+  EXPECT_GT(loads, 0);
+  EXPECT_EQ(loads, svc["scaling"]["scale_ups"].get<int>());  // all were ready by 3 h
+}
+
 }  // namespace
 }  // namespace fleetsim
