@@ -216,8 +216,9 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       run.counter_pid = trace->AddProcess("service " + spec.name);
     }
     run.pool = ledger_of(spec.pool);
-    run.fleet = std::make_unique<ServiceFleet>(sim, spec, *run.sim, run.pool,
-                                               run.bound.weights_bytes_per_gpu, run.observer.get());
+    run.fleet =
+        std::make_unique<ServiceFleet>(sim, spec, *run.sim, run.pool, ledger_of(spec.burst_pool),
+                                       run.bound.weights_bytes_per_gpu, run.observer.get());
     run.sim->SetObserver(run.fleet.get());
     run.fleet->Start();
     run.sim->Start();

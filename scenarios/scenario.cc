@@ -201,6 +201,25 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
                ClosestName(s.pool, names).value_or(""));
     }
   }
+  if (auto bp = r.Optional("burst_pool")) {
+    s.burst_pool = bp->AsString();
+    std::vector<std::string> names;
+    const PricedPool* burst = nullptr;
+    for (const auto& p : pools) {
+      names.push_back(p.name);
+      if (p.name == s.burst_pool) burst = &p;
+    }
+    if (!burst) {
+      bp->Fail("unknown pool '" + s.burst_pool + "' (pools are defined under 'pools')",
+               ClosestName(s.burst_pool, names).value_or(""));
+    }
+    if (!pool) bp->Fail("a burst_pool needs a 'pool' for the base load");
+    if (burst == pool) bp->Fail("the burst pool must differ from 'pool'");
+    if (burst->gpu != pool->gpu) {
+      bp->Fail("pool '" + burst->name + "' has " + burst->gpu->name + " GPUs; '" + pool->name +
+               "' has " + pool->gpu->name + ": a service's replicas share one GPU type");
+    }
+  }
   {
     auto replica = r.Required("replica");
     MapReader rr(replica);
@@ -289,8 +308,11 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
   if (auto b = r.Optional("batching")) {
     s.config.batching = ReadBatching(*b);
     if (s.config.batching.preemption == BatchingConfig::Preemption::kSwap && !s.gpu->host_link) {
-      b->Get("preemption").Fail("swap preemption copies KV over the host link, and the catalog "
-                                "gives " + s.gpu->name + " none");
+      b->Get("preemption")
+          .Fail(
+              "swap preemption copies KV over the host link, and the catalog "
+              "gives " +
+              s.gpu->name + " none");
     }
   }
   if (auto rt = r.Optional("router")) {

@@ -69,6 +69,7 @@ std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
   }
   GpuClaim claim;
   claim.ready = now;
+  claim.from = this;
   for (const auto& [slot, n] : parts) {
     units_[slot].used += n;
     claim.ready = std::max(claim.ready, units_[slot].ready);
@@ -127,8 +128,9 @@ enum FleetEvent : uint64_t { kDecide = 0, kReplicaReady = 1 };
 }
 
 ServiceFleet::ServiceFleet(Simulator& sim, const ServiceSpec& spec, ServiceSim& service,
-                           PoolLedger* pool, double weights_bytes_per_gpu, ServiceObserver* trace)
-    : sim_(sim), spec_(spec), service_(service), pool_(pool), trace_(trace) {
+                           PoolLedger* pool, PoolLedger* burst, double weights_bytes_per_gpu,
+                           ServiceObserver* trace)
+    : sim_(sim), spec_(spec), service_(service), pool_(pool), burst_(burst), trace_(trace) {
   if (spec.autoscale) scaler_.emplace(*spec.autoscale);
   double bw = 0;
   if (spec.weights_load_bytes_per_s) {
@@ -150,7 +152,7 @@ void ServiceFleet::Start() {
     const int64_t gpus = service_.ActiveReplicas() * spec_.tensor_parallel;
     bool ok = true;
     for (int64_t r = 0; r < service_.ActiveReplicas() && ok; ++r) {
-      claims_.push_back(pool_->AcquireWarm(spec_.tensor_parallel, sim_.Now()));
+      claims_.push_back(Acquire(true));
       ok = claims_.back().has_value();
     }
     if (!ok) {
@@ -185,8 +187,43 @@ void ServiceFleet::OnIteration(size_t replica, Phase phase, SimTime start, SimTi
   if (trace_) trace_->OnIteration(replica, phase, start, end, sequences, steps);
 }
 
-void ServiceFleet::OnBusyReplicas(int64_t busy) {
-  if (pool_) pool_->SetBusy(spec_.name, busy * spec_.tensor_parallel, sim_.Now());
+void ServiceFleet::OnReplicaBusy(size_t replica, bool busy) {
+  if (busy_flag_.size() <= replica) busy_flag_.resize(replica + 1, 0);
+  busy_flag_[replica] = busy;
+  // A replica just added may start before its claim is recorded: HandleEvent counts it then.
+  if (!pool_ || replica >= claims_.size() || !claims_[replica]) return;
+  PoolLedger* on = claims_[replica]->from;
+  int64_t& n = BusyOn(on);
+  n += busy ? 1 : -1;
+  on->SetBusy(spec_.name, n * spec_.tensor_parallel, sim_.Now());
+}
+
+std::optional<GpuClaim> ServiceFleet::Acquire(bool warm) {
+  auto take = [&](PoolLedger* p) {
+    return warm ? p->AcquireWarm(spec_.tensor_parallel, sim_.Now())
+                : p->Acquire(spec_.tensor_parallel, sim_.Now());
+  };
+  std::optional<GpuClaim> claim = take(pool_);
+  if (!claim && burst_) claim = take(burst_);
+  return claim;
+}
+
+size_t ServiceFleet::ReplicaToDrain() const {
+  // The least loaded replica on the burst pool if there is one (it is the dearer), else the
+  // least loaded overall; the most recently activated among equals.
+  const auto& ids = service_.ActiveReplicaIds();
+  size_t best = ids.back();
+  int64_t best_key = INT64_MAX;
+  for (size_t i = ids.size(); i-- > 0;) {
+    const size_t r = ids[i];
+    const bool on_burst = burst_ && r < claims_.size() && claims_[r] && claims_[r]->from == burst_;
+    const int64_t key = (on_burst ? 0 : int64_t{1} << 40) + service_.Outstanding(r);
+    if (key < best_key) {
+      best_key = key;
+      best = r;
+    }
+  }
+  return best;
 }
 
 void ServiceFleet::OnReplicaStopped(size_t replica) {
@@ -199,7 +236,7 @@ void ServiceFleet::OnReplicaStopped(size_t replica) {
     group_->Handover(std::move(claim));
     return;
   }
-  if (pool_ && claim) pool_->Release(*claim, sim_.Now());
+  if (claim && claim->from) claim->from->Release(*claim, sim_.Now());
 }
 
 void ServiceFleet::GiveSlot() {
@@ -237,6 +274,11 @@ void ServiceFleet::HandleEvent(uint64_t tag) {
     if (claims_.size() <= r) claims_.resize(r + 1);
     claims_[r] = std::move(pending_[tag - kReplicaReady]);
     pending_[tag - kReplicaReady].reset();
+    if (r < busy_flag_.size() && busy_flag_[r] && claims_[r] && claims_[r]->from) {
+      int64_t& n = BusyOn(claims_[r]->from);
+      ++n;
+      claims_[r]->from->SetBusy(spec_.name, n * spec_.tensor_parallel, sim_.Now());
+    }
     stats_.peak_replicas = std::max(stats_.peak_replicas, service_.LiveReplicas());
     return;
   }
@@ -268,7 +310,7 @@ void ServiceFleet::Decide() {
   for (int64_t i = 0; i < delta; ++i) {
     std::optional<GpuClaim> claim;
     if (pool_) {
-      claim = pool_->Acquire(spec_.tensor_parallel, sim_.Now());
+      claim = Acquire(false);
       if (!claim) {
         ++stats_.shortfalls;
         continue;
@@ -280,7 +322,7 @@ void ServiceFleet::Decide() {
   }
   for (int64_t i = 0; i > delta && service_.ActiveReplicas() > 1; --i) {
     ++stats_.scale_downs;
-    service_.DrainReplica(service_.LeastLoadedActive());
+    service_.DrainReplica(ReplicaToDrain());
   }
 }
 

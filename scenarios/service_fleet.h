@@ -38,9 +38,12 @@ namespace fleetsim {
 
 // GPUs taken from a pool by one replica or job: which units (instances or servers) hold
 // them, and how many on each.
+class PoolLedger;
+
 struct GpuClaim {
   std::vector<std::pair<size_t, int64_t>> parts;  // (unit slot, GPUs)
   SimTime ready;                                  // usable from
+  PoolLedger* from = nullptr;                     // the pool that holds them
 };
 
 class PoolLedger {
@@ -99,9 +102,10 @@ struct FleetStats {
 
 class ServiceFleet final : public ServiceObserver, public EventHandler {
  public:
-  // `pool` may be null (an unpriced service: fixed replicas). `trace` may be null.
+  // `pool` may be null (an unpriced service: fixed replicas); `burst` (may be null) gives
+  // the replicas `pool` cannot hold. `trace` may be null.
   ServiceFleet(Simulator& sim, const ServiceSpec& spec, ServiceSim& service, PoolLedger* pool,
-               double weights_bytes_per_gpu, ServiceObserver* trace);
+               PoolLedger* burst, double weights_bytes_per_gpu, ServiceObserver* trace);
 
   // Takes the initial replicas' GPUs (warm) and schedules the first autoscaling decision.
   // Throws InputError when the pool cannot hold the initial replicas.
@@ -127,7 +131,7 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
   // ServiceObserver
   void OnIteration(size_t replica, Phase phase, SimTime start, SimTime end, int64_t sequences,
                    int64_t steps) override;
-  void OnBusyReplicas(int64_t busy) override;
+  void OnReplicaBusy(size_t replica, bool busy) override;
   void OnReplicaStopped(size_t replica) override;
   // EventHandler: tag 0 = decision; tag 1 + k = the starting replica of pending_[k] is ready.
   void HandleEvent(uint64_t tag) override;
@@ -136,11 +140,17 @@ class ServiceFleet final : public ServiceObserver, public EventHandler {
   void Decide();
   void Account();  // replica-seconds up to now
   void StartReplica(std::optional<GpuClaim> claim, SimTime ready);
+  std::optional<GpuClaim> Acquire(bool warm);  // base pool first, then the burst pool
+  size_t ReplicaToDrain() const;               // burst replicas first, then the least loaded
+  int64_t& BusyOn(const PoolLedger* pool) { return pool == burst_ ? burst_busy_ : pool_busy_; }
 
   Simulator& sim_;
   const ServiceSpec& spec_;
   ServiceSim& service_;
   PoolLedger* pool_;
+  PoolLedger* burst_;
+  int64_t pool_busy_ = 0, burst_busy_ = 0;  // busy replicas on each
+  std::vector<char> busy_flag_;             // by replica index
   ServiceObserver* trace_;
   std::optional<Autoscaler> scaler_;
   SwapGroup* group_ = nullptr;

@@ -161,7 +161,10 @@ void ServiceSim::MaybeStop(size_t r) {
 void ServiceSim::NoteBusy(bool was_busy, const Replica& rep) {
   if (was_busy == rep.busy) return;
   busy_replicas_ += rep.busy ? 1 : -1;
-  if (observer_) observer_->OnBusyReplicas(busy_replicas_);
+  if (observer_) {
+    observer_->OnReplicaBusy(static_cast<size_t>(&rep - replicas_.data()), rep.busy);
+    observer_->OnBusyReplicas(busy_replicas_);
+  }
 }
 
 uint32_t ServiceSim::NewRequest() {

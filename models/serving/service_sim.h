@@ -59,6 +59,8 @@ class ServiceObserver {
                            int64_t sequences, int64_t steps) = 0;
   // The number of replicas running an iteration changed (at the current simulated time).
   virtual void OnBusyReplicas(int64_t /*busy*/) {}
+  // Replica `replica` started (busy) or stopped running iterations; comes with OnBusyReplicas.
+  virtual void OnReplicaBusy(size_t /*replica*/, bool /*busy*/) {}
   // A draining replica finished its last request and stopped (its GPUs are free).
   virtual void OnReplicaStopped(size_t /*replica*/) {}
   // A replica that just became active spent [start, end) loading its weights (reported by
@@ -105,6 +107,12 @@ class ServiceSim final : public EventHandler {
   // recently activated among equals.
   size_t LeastLoadedActive() const;
   int64_t ActiveReplicas() const { return static_cast<int64_t>(active_.size()); }
+  // The active replicas' indices, in activation order, and what one holds (waiting + running).
+  const std::vector<uint32_t>& ActiveReplicaIds() const { return active_; }
+  int64_t Outstanding(size_t replica) const {
+    return static_cast<int64_t>(replicas_[replica].waiting.size() +
+                                replicas_[replica].running.size());
+  }
   int64_t LiveReplicas() const { return static_cast<int64_t>(active_.size()) + draining_; }
   int64_t BusyReplicas() const { return busy_replicas_; }
 
@@ -174,7 +182,7 @@ class ServiceSim final : public EventHandler {
   uint32_t NewRequest();
   void FreeRequest(uint32_t id);
   uint64_t Tag(EventKind k, size_t replica) const { return (uint64_t{k} << 32) | replica; }
-  void NoteBusy(bool was_busy, const Replica& rep);
+  void NoteBusy(bool was_busy, const Replica& rep);  // rep is an element of replicas_
   void Route(uint32_t id);  // to a replica (or rejected); the request is counted in flight
   void MaybeStop(size_t r);
 

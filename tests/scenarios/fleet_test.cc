@@ -277,5 +277,41 @@ TEST(FleetRunTest, WeightLoadsOfNewReplicasAreInTheTrace) {
   EXPECT_EQ(loads, svc["scaling"]["scale_ups"].get<int>());  // all were ready by 3 h
 }
 
+TEST(FleetRunTest, OwnedBaseLoadWithCloudBurst) {
+  // hybrid.yaml: 2 replicas on one owned DGX H100 (8 GPUs) for the whole 3 h, the spike's
+  // extra replicas on p5 instances (at most 3), drained first afterwards: at the end no cloud
+  // instance is left and the 2 owned replicas remain.
+  const std::string out = testing::TempPath("fleet_hybrid");
+  const auto r = RunCli("run " + ShellQuote(Data("fleet/hybrid.yaml")) + " --quiet -o " +
+                        ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(Read(out + "/summary.json"));
+  const auto& dc = s["costs"]["pools"][0];
+  const auto& p5 = s["costs"]["pools"][1];
+  // The owned server is in service all the time: 8 GPUs x 3 h = 86,400 GPU-s.
+  EXPECT_EQ(dc["provisioned_gpu_s"].get<double>(), 86400.0);
+  EXPECT_LE(dc["busy_gpu_s"].get<double>(), 86400.0);
+  EXPECT_GT(dc["busy_gpu_s"].get<double>(), 0.0);
+  // The burst was used, and billed; busy GPU time never exceeds held time on either pool.
+  EXPECT_GT(p5["total_usd"].get<double>(), 0.0);
+  EXPECT_GT(p5["busy_gpu_s"].get<double>(), 0.0);
+  EXPECT_LE(p5["busy_gpu_s"].get<double>(), p5["provisioned_gpu_s"].get<double>());
+  const auto& svc = s["services"][0];
+  EXPECT_EQ(svc["scaling"]["replicas_at_end"].get<int>(), 2);
+  EXPECT_GT(svc["scaling"]["peak_replicas"].get<int>(), 2);
+  // The time series ends with no p5 instance running.
+  const std::string ts = Read(out + "/timeseries.csv");
+  const std::string last = ts.substr(ts.rfind('\n', ts.size() - 2) + 1);
+  const std::string header = ts.substr(0, ts.find('\n'));
+  size_t col = 0;
+  for (size_t p = 0, c = 0; p != std::string::npos; p = header.find(',', p + 1), ++c) {
+    if (header.compare(p ? p + 1 : 0, 13, "pool.p5.units") == 0) col = c;
+  }
+  ASSERT_GT(col, 0u);
+  size_t start = 0;
+  for (size_t c = 0; c < col; ++c) start = last.find(',', start) + 1;
+  EXPECT_EQ(std::stod(last.substr(start)), 0.0);
+}
+
 }  // namespace
 }  // namespace fleetsim

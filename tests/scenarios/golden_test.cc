@@ -31,6 +31,7 @@ struct Case {
 
 const Case kCases[] = {
     {"chatbot-launch", "--set 'duration=2 h'"},
+    {"chatbot-hybrid", "--set 'duration=2 h'"},
     {"big-model-small-gpus", "--set 'duration=10 min'"},
     {"hetero-a100-a10", "--set 'duration=1 h'"},
     {"two-models-swapping", "--set 'duration=2 h'"},
