@@ -189,17 +189,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   for (const auto& spec : sc.services) {
     ServiceRun run;
     run.spec = &spec;
-    ReplicaLayout layout;
-    layout.model = spec.model;
-    layout.precision = spec.precision;
-    layout.gpu = spec.gpu;
-    layout.tensor_parallel = spec.tensor_parallel;
-    layout.runtime = spec.runtime;
-    layout.max_batch = spec.config.batching.max_batch;
-    layout.max_batched_tokens = spec.config.batching.max_batched_tokens;
-    layout.weight_streaming = spec.weight_streaming;
-    layout.kv_fraction = spec.kv_fraction;
-    layout.link_efficiency = spec.link_efficiency;
+    const ReplicaLayout layout = LayoutOf(spec);
     try {
       run.bound = BindReplica(layout);
     } catch (const InputError& e) {

@@ -542,6 +542,21 @@ void ClaimInitialGpus(const PricedPool& pool, int64_t gpus, std::map<std::string
 }
 }  // namespace
 
+ReplicaLayout LayoutOf(const ServiceSpec& spec) {
+  ReplicaLayout layout;
+  layout.model = spec.model;
+  layout.precision = spec.precision;
+  layout.gpu = spec.gpu;
+  layout.tensor_parallel = spec.tensor_parallel;
+  layout.runtime = spec.runtime;
+  layout.max_batch = spec.config.batching.max_batch;
+  layout.max_batched_tokens = spec.config.batching.max_batched_tokens;
+  layout.weight_streaming = spec.weight_streaming;
+  layout.kv_fraction = spec.kv_fraction;
+  layout.link_efficiency = spec.link_efficiency;
+  return layout;
+}
+
 const PricedPool* FindPool(const Scenario& sc, const std::string& name) {
   for (const auto& p : sc.pools) {
     if (p.name == name) return &p;

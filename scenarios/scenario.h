@@ -28,6 +28,7 @@
 #include "models/serving/service_config.h"
 #include "models/training/training_job.h"
 #include "models/training/training_model.h"
+#include "scenarios/replica_binding.h"
 #include "sim/config/config.h"
 #include "sim/time.h"
 #include "topologies/cluster_graph.h"
@@ -129,6 +130,9 @@ struct Scenario {
 };
 
 const PricedPool* FindPool(const Scenario& sc, const std::string& name);
+
+// The replica layout of a service, for BindReplica (scenarios/replica_binding.h).
+ReplicaLayout LayoutOf(const ServiceSpec& spec);
 
 // Throws ConfigError / InputError. `overrides` are "key.path=value" strings.
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});

@@ -66,17 +66,7 @@ double CostLowerBound(const Scenario& sc) {
 // The analytic checks of one service; returns "" when it passes, else the reason.
 std::string CheckService(const ServiceSpec& spec, const Scenario& sc, bool latency_target,
                          SizingCandidate& c) {
-  ReplicaLayout layout;
-  layout.model = spec.model;
-  layout.precision = spec.precision;
-  layout.gpu = spec.gpu;
-  layout.tensor_parallel = spec.tensor_parallel;
-  layout.runtime = spec.runtime;
-  layout.max_batch = spec.config.batching.max_batch;
-  layout.max_batched_tokens = spec.config.batching.max_batched_tokens;
-  layout.weight_streaming = spec.weight_streaming;
-  layout.kv_fraction = spec.kv_fraction;
-  layout.link_efficiency = spec.link_efficiency;
+  const ReplicaLayout layout = LayoutOf(spec);
   BoundReplica bound;
   try {
     bound = BindReplica(layout);
