@@ -1,4 +1,5 @@
 #include "models/scheduling/policy_bench.h"
+#include "sim/markup.h"
 
 #include <algorithm>
 #include <atomic>
@@ -227,28 +228,7 @@ std::string RunsCsv(const SweepResult& r) {
 
 namespace {
 
-std::string Xml(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
+std::string Xml(const std::string& s) { return EscapeMarkup(s); }
 
 std::string F(double v) {
   char buf[32];

@@ -1,4 +1,5 @@
 #include "scenarios/report/report_html.h"
+#include "sim/markup.h"
 
 #include <algorithm>
 #include <cmath>
@@ -71,28 +72,7 @@ bool ParseNumber(const std::string& s, double& v) {
   return end == s.c_str() + s.size();
 }
 
-std::string Html(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
+std::string Html(const std::string& s) { return EscapeMarkup(s); }
 
 // 6 significant digits keep the embedded data small; the page shows 3.
 double Round6(double v) {

@@ -282,8 +282,8 @@ TEST(FleetRunTest, OwnedBaseLoadWithCloudBurst) {
   // extra replicas on p5 instances (at most 3), drained first afterwards: at the end no cloud
   // instance is left and the 2 owned replicas remain.
   const std::string out = testing::TempPath("fleet_hybrid");
-  const auto r = RunCli("run " + ShellQuote(Data("fleet/hybrid.yaml")) + " --quiet -o " +
-                        ShellQuote(out));
+  const auto r =
+      RunCli("run " + ShellQuote(Data("fleet/hybrid.yaml")) + " --quiet -o " + ShellQuote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto s = nlohmann::json::parse(Read(out + "/summary.json"));
   const auto& dc = s["costs"]["pools"][0];
