@@ -68,6 +68,19 @@ RequestClass ReadClass(const ConfigNode& node) {
   return c;
 }
 
+// The pool a `pool:` / `burst_pool:` value names, else a positioned error suggesting the
+// closest pool name.
+const PricedPool& PoolNamedBy(const ConfigNode& node, const std::vector<PricedPool>& pools) {
+  const std::string name = node.AsString();
+  std::vector<std::string> names;
+  for (const auto& p : pools) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  node.Fail("unknown pool '" + name + "' (pools are defined under 'pools')",
+            ClosestName(name, names).value_or(""));
+}
+
 PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Catalog& catalog) {
   MapReader r(node);
   PricedPool p;
@@ -190,29 +203,12 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
   }
   const PricedPool* pool = nullptr;
   if (auto pn = r.Optional("pool")) {
-    s.pool = pn->AsString();
-    std::vector<std::string> names;
-    for (const auto& p : pools) {
-      names.push_back(p.name);
-      if (p.name == s.pool) pool = &p;
-    }
-    if (!pool) {
-      pn->Fail("unknown pool '" + s.pool + "' (pools are defined under 'pools')",
-               ClosestName(s.pool, names).value_or(""));
-    }
+    pool = &PoolNamedBy(*pn, pools);
+    s.pool = pool->name;
   }
   if (auto bp = r.Optional("burst_pool")) {
-    s.burst_pool = bp->AsString();
-    std::vector<std::string> names;
-    const PricedPool* burst = nullptr;
-    for (const auto& p : pools) {
-      names.push_back(p.name);
-      if (p.name == s.burst_pool) burst = &p;
-    }
-    if (!burst) {
-      bp->Fail("unknown pool '" + s.burst_pool + "' (pools are defined under 'pools')",
-               ClosestName(s.burst_pool, names).value_or(""));
-    }
+    const PricedPool* burst = &PoolNamedBy(*bp, pools);
+    s.burst_pool = burst->name;
     if (!pool) bp->Fail("a burst_pool needs a 'pool' for the base load");
     if (burst == pool) bp->Fail("the burst pool must differ from 'pool'");
     if (burst->gpu != pool->gpu) {
@@ -391,17 +387,8 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
   if (auto n = r.Optional("network")) j.network = n->AsChoice({"dgx-a100", "dgx-h100"});
   if (auto n = r.Optional("start")) j.start = n->AsDuration();  // rejects negatives
   if (auto pn = r.Optional("pool")) {
-    j.pool = pn->AsString();
-    std::vector<std::string> names;
-    const PricedPool* pool = nullptr;
-    for (const auto& p : pools) {
-      names.push_back(p.name);
-      if (p.name == j.pool) pool = &p;
-    }
-    if (!pool) {
-      pn->Fail("unknown pool '" + j.pool + "' (pools are defined under 'pools')",
-               ClosestName(j.pool, names).value_or(""));
-    }
+    const PricedPool* pool = &PoolNamedBy(*pn, pools);
+    j.pool = pool->name;
     if (pool->gpu != j.gpu) {
       pn->Fail("pool '" + pool->name + "' has " + pool->gpu->name + " GPUs, not " + j.gpu->name);
     }
