@@ -64,10 +64,11 @@ struct Shard {
 };
 
 struct GpuState {
-  int32_t used_share = 0;     // 0..100
-  int64_t used_memory = 0;    // bytes
-  int32_t occupants = 0;      // shards on this GPU
-  int32_t reserved_for = -1;  // job index waiting for this GPU after a preemption; -1 none
+  int32_t used_share = 0;       // 0..100
+  int64_t used_memory = 0;      // bytes
+  int32_t occupants = 0;        // shards on this GPU
+  int32_t reserved_for = -1;    // job index waiting for this GPU after a preemption; -1 none
+  int32_t resident_model = -1;  // JobSet::models index of the weights it last held; -1 none
 };
 
 class ClusterState {
@@ -158,6 +159,8 @@ class ClusterState {
   // Precondition: gpu_free(g).
   void Reserve(int32_t g, int32_t job);
   void Unreserve(int32_t g);
+  // Which model's weights GPU g holds (-1: none, or weights it did not finish loading).
+  void SetResidentModel(int32_t g, int32_t model) { gpus_[g].resident_model = model; }
 
   // Increases whenever capacity is released (Give, Unreserve). A placement that failed at
   // some epoch fails again until the epoch changes, because in between only allocations

@@ -10,6 +10,12 @@
 // (gpus == 1, share < 100) for the fractional jobs of shared clusters (Alibaba PAI). Memory
 // is per shard; 0 means "the share's part of the GPU's memory".
 //
+// Model weights (inference): a service or batch-inference job may name the model it serves
+// (JobSpec::model, an index into JobSet::models). Every GPU remembers the model whose
+// weights it last held; a job started on GPUs that do not all hold its model first loads its
+// weights for load_s = model bytes / gpus / load bandwidth (the gang's GPUs load their
+// slices in parallel), holding the GPUs without progress (docs/scheduling.md).
+//
 // Not here: training iterations or inference replicas (their own models); this layer only
 // needs GPU counts and durations.
 #pragma once
@@ -34,6 +40,15 @@ struct JobClass {
   std::vector<std::string> devices;                     // allowed device names; empty = any
   std::vector<std::pair<std::string, double>> speedup;  // device name -> speed over reference
   bool preemptible = true;
+  double load_bytes_per_s = 0;  // how fast a GPU loads model weights; > 0 when jobs have a model
+};
+
+// A set of weights that jobs serve. Two classes naming the same model at the same size
+// share it (a GPU holding it is warm for both); the same name at another size (another
+// precision) is another set of weights.
+struct ServedModel {
+  std::string name;
+  int64_t bytes = 0;  // all weights; a gang of g GPUs holds bytes / g per GPU
 };
 
 struct JobSpec {
@@ -51,6 +66,7 @@ struct JobSpec {
   double start_slo_s = kNoTime;  // longest acceptable wait before the first start (services)
   double checkpoint_s = -1;      // time to save state when preempted; < 0: the scheduler's default
   double restart_s = -1;         // time to restore state on restart; < 0: the scheduler's default
+  int32_t model = -1;            // index into JobSet::models: the weights it serves; -1 none
 
   // GPUs held, counting a fractional shard as its share.
   double gpu_units() const { return static_cast<double>(gpus) * share / 100.0; }
@@ -60,6 +76,14 @@ struct JobSpec {
 struct JobSet {
   std::vector<JobClass> classes{JobClass{}};
   std::vector<std::string> device_names;  // referenced by JobSpec::device
+  std::vector<ServedModel> models;        // referenced by JobSpec::model
+
+  // Seconds a job of `spec` loads its weights onto its GPUs (0 without a model).
+  double LoadSeconds(const JobSpec& spec) const {
+    if (spec.model < 0) return 0;
+    const double bw = classes[spec.job_class].load_bytes_per_s;
+    return static_cast<double>(models[spec.model].bytes) / spec.gpus / bw;
+  }
 };
 
 // Why trace records became jobs or were left out: printed before results, so a study never

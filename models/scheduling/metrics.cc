@@ -15,7 +15,7 @@ RunMetrics ComputeMetrics(const SchedulingSim& sim, const std::string& status) {
   const double now = sim.now_s();
   std::vector<double> jct, rho;
   double queue_sum = 0, last_finish = 0;
-  double held = 0, useful = 0, overhead = 0, idle = 0;
+  double held = 0, useful = 0, overhead = 0, idle = 0, loading = 0;
   int64_t slo_met = 0;
   for (const Job& j : sim.jobs()) {
     ++m.jobs;
@@ -24,6 +24,8 @@ RunMetrics ComputeMetrics(const SchedulingSim& sim, const std::string& status) {
     useful += g.useful;
     overhead += g.overhead;
     idle += g.idle_reserved;
+    loading += g.weight_load;
+    m.weight_loads += j.weight_loads;
     held += g.useful + g.overhead + g.idle_reserved;
     m.cost_usd += g.cost_usd;
     if (j.state == JobState::kRejected) ++m.rejected;
@@ -83,6 +85,7 @@ RunMetrics ComputeMetrics(const SchedulingSim& sim, const std::string& status) {
                                     : std::numeric_limits<double>::quiet_NaN();
   m.overhead_gpu_h = overhead / 3600;
   m.idle_reserved_gpu_h = idle / 3600;
+  m.weight_load_gpu_h = loading / 3600;
   return m;
 }
 

@@ -13,6 +13,8 @@
 //                   started within the start SLO; rejected jobs miss; unfinished jobs whose
 //                   deadline lies beyond the end are left out. NaN when no job has an SLO.
 //   cost            every held GPU-second at its pool's price.
+//   weight loads    job starts that had to load their model's weights (job.h), and the
+//                   GPU-seconds spent loading (part of the overhead).
 //   fairness        finish-time fairness rho = JCT / duration on the reference GPU (Themis's
 //                   rho with the job alone on its GPUs as the ideal); its mean, max, and
 //                   Jain's index over rho (1 = every job slowed down alike).
@@ -42,6 +44,8 @@ struct RunMetrics {
   double ftf_mean = 0, ftf_max = 0, fairness_jain = 0;
   int64_t preemptions = 0;
   double overhead_gpu_h = 0, idle_reserved_gpu_h = 0;
+  int64_t weight_loads = 0;
+  double weight_load_gpu_h = 0;
   uint64_t events = 0;
   int64_t passes = 0;
 };

@@ -333,6 +333,101 @@ class CheapestGpuPlacement final : public Placement {
   }
 };
 
+// S8, model affinity for inference: a job that serves a model goes where its weights already
+// are (warm GPUs: free GPUs whose resident model is the job's), so fewer starts pay a weight
+// load. A gang takes warm GPUs only, in the first pool the job may use that has at least the
+// gang's size of them, filling the nodes with the most warm GPUs first (one node when one
+// node holds them all; ties to the lower node). A fractional shard takes the warm GPU with
+// room whose room is smallest. Otherwise (no such pool or GPU, or a job without a model) it
+// places as best_fit does: every GPU of a partly warm gang would wait for the load anyway.
+// Cost: one scan of the free GPUs of the job's pools per placement of a job with a model.
+class ModelAffinityPlacement final : public Placement {
+ public:
+  int32_t Place(const Job& j, const SchedulerContext& ctx,
+                std::vector<int32_t>* gpus) const override {
+    const ClusterState& c = ctx.cluster();
+    const int32_t m = j.spec.model;
+    if (m >= 0 && j.spec.share < 100) {
+      const int32_t g = WarmShard(j, c);
+      if (g >= 0) {
+        gpus->push_back(g);
+        return c.node_pool(c.gpu_node(g));
+      }
+    } else if (m >= 0) {
+      for (int32_t p = 0; p < c.num_pools(); ++p) {
+        if ((j.pool_mask >> p & 1) && c.pool_free(p) >= j.spec.gpus &&
+            TakeWarm(c, p, m, j.spec.gpus, gpus)) {
+          return p;
+        }
+      }
+    }
+    if (j.spec.share < 100) return PlaceShard(j, ctx, true, gpus);
+    for (int32_t p = 0; p < c.num_pools(); ++p) {
+      if ((j.pool_mask >> p & 1) && c.BestFit(p, j.spec.gpus, gpus)) return p;
+    }
+    return -1;
+  }
+
+ private:
+  static bool Warm(const ClusterState& c, int32_t g, int32_t m) {
+    return c.gpu_free(g) && c.gpu(g).resident_model == m;
+  }
+  // k warm GPUs of pool p, nodes with the most warm GPUs first; false if fewer than k.
+  static bool TakeWarm(const ClusterState& c, int32_t p, int32_t m, int32_t k,
+                       std::vector<int32_t>* gpus) {
+    std::vector<std::pair<int32_t, int32_t>> nodes;  // (-warm GPUs, node)
+    int32_t total = 0;
+    const int32_t first = c.pool_first_node(p), last = first + c.pool_num_nodes(p);
+    for (int32_t n = first; n < last; ++n) {
+      if (c.node_free(n) == 0) continue;
+      int32_t warm = 0;
+      for (int32_t g = c.node_first_gpu(n); g < c.node_first_gpu(n) + c.node_num_gpus(n); ++g) {
+        warm += Warm(c, g, m);
+      }
+      if (warm > 0) nodes.emplace_back(-warm, n);
+      total += warm;
+    }
+    if (total < k) return false;
+    std::sort(nodes.begin(), nodes.end());
+    for (const auto& [neg, n] : nodes) {
+      for (int32_t g = c.node_first_gpu(n); g < c.node_first_gpu(n) + c.node_num_gpus(n) && k > 0;
+           ++g) {
+        if (Warm(c, g, m)) {
+          gpus->push_back(g);
+          --k;
+        }
+      }
+      if (k == 0) break;
+    }
+    return true;
+  }
+  // The warm GPU (free or shared, resident model m) with room for j's shard and the least
+  // room left; -1 if none.
+  static int32_t WarmShard(const Job& j, const ClusterState& c) {
+    int32_t best = -1, best_room = 101;
+    for (int32_t p = 0; p < c.num_pools(); ++p) {
+      if (!(j.pool_mask >> p & 1)) continue;
+      const int64_t gpu_mem = c.pool(p).gpu_memory_bytes;
+      const int64_t mem =
+          j.spec.memory_bytes > 0 ? j.spec.memory_bytes : gpu_mem * j.spec.share / 100;
+      const int32_t first = c.pool_first_node(p), last = first + c.pool_num_nodes(p);
+      for (int32_t g = c.node_first_gpu(first);
+           g < c.node_first_gpu(last - 1) + c.node_num_gpus(last - 1); ++g) {
+        const GpuState& st = c.gpu(g);
+        if (st.resident_model != j.spec.model || st.reserved_for >= 0) continue;
+        const int32_t room = 100 - st.used_share;
+        if (room < j.spec.share || gpu_mem - st.used_memory < mem) continue;
+        if (room < best_room) {
+          best = g;
+          best_room = room;
+        }
+      }
+      if (best >= 0) break;  // the first pool with a warm GPU
+    }
+    return best;
+  }
+};
+
 std::unique_ptr<Placement> MakeFirstFit(PolicyParams&) {
   return std::make_unique<FirstFitPlacement>();
 }
@@ -345,6 +440,9 @@ std::unique_ptr<Placement> MakeFastest(PolicyParams&) {
 }
 std::unique_ptr<Placement> MakeCheapest(PolicyParams&) {
   return std::make_unique<CheapestGpuPlacement>();
+}
+std::unique_ptr<Placement> MakeModelAffinity(PolicyParams&) {
+  return std::make_unique<ModelAffinityPlacement>();
 }
 
 // ---- preemption ----
@@ -515,6 +613,10 @@ const Registry<PlacementFactory>& Placements() {
            "heterogeneity-aware: the cheapest GPU type that meets the job's deadline (by its "
            "estimate); the fastest if none does",
            "none", MakeCheapest});
+    r.Add({"model_affinity",
+           "inference: GPUs that already hold the job's model weights (no load), else as "
+           "best_fit",
+           "none", MakeModelAffinity});
     return r;
   }();
   return r;

@@ -78,7 +78,8 @@ struct Job {
   Locality locality = Locality::kNode;
   double speed = 1;                        // reference seconds of work per second, here
   SimTime segment_start;                   // when the current placement began
-  SimTime progress_start;                  // segment_start + restart cost
+  SimTime load_end;                        // segment_start + weight-load time (docs: job.h)
+  SimTime progress_start;                  // load_end + restart cost
   SimTime accrued_to;                      // progress and accounting fields are current to here
   double restart_s = 0, checkpoint_s = 0;  // resolved costs (spec or scheduler default)
 
@@ -86,6 +87,8 @@ struct Job {
   double useful_gpu_s = 0;         // making progress
   double overhead_gpu_s = 0;       // restoring after a restart, saving a checkpoint
   double idle_reserved_gpu_s = 0;  // GPUs reserved for this job while victims checkpoint
+  double load_gpu_s = 0;           // loading model weights (part of overhead_gpu_s)
+  int32_t weight_loads = 0;        // starts that had to load the job's model weights
   double cost_usd = 0;             // all of the above at the pools' prices
 
   double remaining_s() const { return spec.duration_s - work_done_s; }

@@ -78,6 +78,10 @@ const std::vector<MetricColumn>& SweepMetrics() {
       {"cost_usd", "cost", "$", [](const RunMetrics& r) { return r.cost_usd; }, false},
       {"fairness_jain", "fairness (Jain, FTF)", "",
        [](const RunMetrics& r) { return r.fairness_jain; }, true},
+      {"weight_loads", "weight loads", "",
+       [](const RunMetrics& r) { return static_cast<double>(r.weight_loads); }, false},
+      {"weight_load_gpu_h", "loading weights", "GPU-h",
+       [](const RunMetrics& r) { return r.weight_load_gpu_h; }, false},
   };
   return m;
 }
@@ -212,7 +216,7 @@ std::string RunsCsv(const SweepResult& r) {
   os << "policy,seed,status,jobs,completed,rejected,unfinished,jct_mean_s,jct_p99_s,"
         "queue_mean_s,makespan_s,utilisation,goodput,slo_attainment,slo_jobs,cost_usd,"
         "ftf_mean,ftf_max,fairness_jain,preemptions,overhead_gpu_h,idle_reserved_gpu_h,"
-        "events,passes\n";
+        "weight_loads,weight_load_gpu_h,events,passes\n";
   for (const auto& m : r.runs) {
     os << CsvField(m.policy) << "," << m.seed << "," << m.status << "," << m.jobs << ","
        << m.completed << "," << m.rejected << "," << m.unfinished << "," << Exact(m.jct_mean_s)
@@ -220,8 +224,8 @@ std::string RunsCsv(const SweepResult& r) {
        << "," << Exact(m.utilisation) << "," << Exact(m.goodput) << "," << Exact(m.slo_attainment)
        << "," << m.slo_jobs << "," << Exact(m.cost_usd) << "," << Exact(m.ftf_mean) << ","
        << Exact(m.ftf_max) << "," << Exact(m.fairness_jain) << "," << m.preemptions << ","
-       << Exact(m.overhead_gpu_h) << "," << Exact(m.idle_reserved_gpu_h) << "," << m.events << ","
-       << m.passes << "\n";
+       << Exact(m.overhead_gpu_h) << "," << Exact(m.idle_reserved_gpu_h) << "," << m.weight_loads
+       << "," << Exact(m.weight_load_gpu_h) << "," << m.events << "," << m.passes << "\n";
   }
   return os.str();
 }

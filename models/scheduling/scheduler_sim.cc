@@ -139,6 +139,8 @@ void SchedulingSim::Accrue(Job& j, SimTime t) const {
     j.work_done_s += prog * j.speed;
     j.useful_gpu_s += prog * units;
     j.overhead_gpu_s += (dt - prog) * units;
+    const SimTime load_to = std::min(t, j.load_end);
+    if (load_to > j.accrued_to) j.load_gpu_s += (load_to - j.accrued_to).seconds() * units;
     j.attained_gpu_s += dt * units;
   } else {
     j.overhead_gpu_s += dt * units;  // saving a checkpoint
@@ -165,7 +167,7 @@ SchedulingSim::GpuSeconds SchedulingSim::GpuSecondsNow(const Job& job) const {
   if (j.state == JobState::kRunning || j.state == JobState::kCheckpointing) {
     Accrue(j, sim_.Now());
   }
-  GpuSeconds g{j.useful_gpu_s, j.overhead_gpu_s, j.idle_reserved_gpu_s, j.cost_usd};
+  GpuSeconds g{j.useful_gpu_s, j.overhead_gpu_s, j.idle_reserved_gpu_s, j.load_gpu_s, j.cost_usd};
   if (j.state == JobState::kReserved) {
     // GPUs already idle for this job count from the moment they were freed.
     const Internal& in = internal_[j.index];
@@ -192,6 +194,11 @@ void SchedulingSim::OnArrival() {
   j.pool_mask = PoolMask(j.spec);
   j.checkpoint_s = j.spec.checkpoint_s >= 0 ? j.spec.checkpoint_s : policy_.checkpoint_s;
   j.restart_s = j.spec.restart_s >= 0 ? j.spec.restart_s : policy_.restart_s;
+  if (j.spec.model >= 0 && (j.spec.model >= static_cast<int32_t>(job_set_.models.size()) ||
+                            !(job_set_.classes[j.spec.job_class].load_bytes_per_s > 0))) {
+    throw std::logic_error("job '" + j.spec.id +
+                           "' has a model but no such model or no load bandwidth in its class");
+  }
   std::string reason;
   bool admit = false;
   if (j.pool_mask == 0) {
@@ -204,6 +211,7 @@ void SchedulingSim::OnArrival() {
   if (admit) {
     j.state = JobState::kPending;
     j.pending_since_s = now_s();
+    ++admitted_;
     Enqueue(j);
     RequestPass();
   } else {
@@ -244,6 +252,7 @@ void SchedulingSim::OnFinish(int32_t idx) {
   ReleaseShards(j);
   j.finish_s = now_s();
   j.state = JobState::kDone;
+  ++completed_;
   RequestPass();
 }
 
@@ -468,17 +477,26 @@ void SchedulingSim::CheckPlacement(const Job& j, int32_t pool,
 void SchedulingSim::StartOn(Job& j, int32_t pool, const std::vector<int32_t>& gpus) {
   const int64_t mem = ShardMemory(j, pool);
   j.shards.clear();
+  bool cold = false;  // some GPU lacks the job's model: load it first
   for (int32_t g : gpus) {
     Shard s{g, j.spec.share, mem};
     cluster_.Take(s, j.index);
     j.shards.push_back(s);
+    cold |= cluster_.gpu(g).resident_model != j.spec.model;
+    cluster_.SetResidentModel(g, j.spec.model);
   }
+  cold &= j.spec.model >= 0;
   const SimTime now = sim_.Now();
   j.pool = pool;
   j.locality = cluster_.LocalityOf(gpus);
   j.speed = SpeedOn(j, pool) * LocalityFactor(j.locality);
   j.segment_start = now;
-  j.progress_start = now + Duration::FromSeconds(RestartCost(j));
+  j.load_end = now + Duration::FromSeconds(cold ? job_set_.LoadSeconds(j.spec) : 0.0);
+  if (cold) {
+    ++j.weight_loads;
+    ++weight_loads_;
+  }
+  j.progress_start = j.load_end + Duration::FromSeconds(RestartCost(j));
   j.accrued_to = now;
   j.waited_s += now_s() - j.pending_since_s;
   if (j.starts == 0) j.first_start_s = now_s();
@@ -525,8 +543,11 @@ void SchedulingSim::RemoveFromIndexes(Job& j) {
 
 void SchedulingSim::ReleaseShards(Job& j) {
   std::vector<int32_t> ready;
+  // Evicted before its weights were loaded: its GPUs hold no complete model.
+  const bool load_unfinished = sim_.Now() < j.load_end;
   for (const Shard& s : j.shards) {
     cluster_.Give(s);
+    if (load_unfinished) cluster_.SetResidentModel(s.gpu, -1);
     const GpuState& st = cluster_.gpu(s.gpu);
     if (st.reserved_for >= 0 && st.used_share == 0) {
       Job& w = jobs_[st.reserved_for];

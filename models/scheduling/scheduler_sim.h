@@ -15,6 +15,11 @@
 // per-pool sets of running jobs ordered by estimated end, and preemption walks victims worst
 // first and stops at the first one the policy may not evict (Preemption::monotone).
 //
+// Model weights (job.h): a job whose model is not resident on all its GPUs loads it first,
+// holding the GPUs without progress (overhead, counted apart as weight-load GPU-seconds);
+// its GPUs then hold that model. A job without a model evicts whatever weights they held; a
+// job preempted before its load finished leaves its GPUs holding none.
+//
 // Invariants (tested on random cases): a GPU's shards never exceed its share or memory; a
 // gang holds all its GPUs or none; work done + work left = the job's duration at all times,
 // and every GPU-second a job holds is either useful, restart/checkpoint overhead, or idle
@@ -88,6 +93,13 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   // Rejections by reason, in order of first occurrence.
   const std::vector<std::pair<std::string, int64_t>>& rejections() const { return rejections_; }
   int64_t passes() const { return passes_; }
+  // Counters for time series, O(1): jobs waiting in the queue; jobs holding or reserving
+  // GPUs (running, checkpointing, waiting for reserved GPUs); jobs completed; job starts
+  // that loaded model weights.
+  int64_t jobs_waiting() const { return static_cast<int64_t>(queue_live_ + deferred_.size()); }
+  int64_t jobs_holding() const { return admitted_ - completed_ - jobs_waiting(); }
+  int64_t jobs_completed() const { return completed_; }
+  int64_t weight_loads() const { return weight_loads_; }
 
   // Work done and GPU-seconds held up to now (running jobs accrue continuously).
   double WorkDoneNow(const Job& job) const override;
@@ -95,6 +107,7 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   // GPU-seconds of each kind up to now, including the running part of current segments.
   struct GpuSeconds {
     double useful = 0, overhead = 0, idle_reserved = 0;
+    double weight_load = 0;  // part of overhead: loading model weights
     double cost_usd = 0;
   };
   GpuSeconds GpuSecondsNow(const Job& job) const;
@@ -233,6 +246,7 @@ class SchedulingSim final : public EventHandler, private SchedulerContext {
   std::vector<std::set<EndEntry>> ends_;  // per pool: running/checkpointing by est. end
   bool pass_scheduled_ = false;
   int64_t passes_ = 0;
+  int64_t admitted_ = 0, completed_ = 0, weight_loads_ = 0;
   std::vector<std::pair<std::string, int64_t>> rejections_;
   std::vector<int32_t> scratch_gpus_;
   std::function<void(const SchedulingSim&)> observer_;

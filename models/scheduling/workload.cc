@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "models/catalog/catalog.h"
+#include "models/precision.h"
 #include "models/scheduling/traces.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/rate_profile.h"
@@ -294,6 +295,7 @@ struct ClassExtras {
   double deadline_factor = 0;  // 0: no deadline
   double start_slo_s = kNoTime;
   double checkpoint_s = -1, restart_s = -1;
+  int32_t model = -1;  // JobSet::models index
   // Synthetic only.
   double weight = 1;
   IntChoice gpus;
@@ -308,7 +310,58 @@ std::string CanonicalDevice(const ConfigNode& n, const Catalog& catalog) {
          ClosestName(name, catalog.DeviceNames()).value_or(""));
 }
 
-void ReadClassKeys(MapReader& r, const Catalog& catalog, JobClass* c, ClassExtras* e) {
+// model, precision, model_bytes, load_bandwidth: the weights an inference class serves.
+void ReadClassModel(MapReader& r, const Catalog& catalog, JobSet* set, JobClass* c,
+                    ClassExtras* e) {
+  auto model = r.Optional("model");
+  auto precision = r.Optional("precision");
+  auto bytes = r.Optional("model_bytes");
+  auto bandwidth = r.Optional("load_bandwidth");
+  if (!model) {
+    for (const auto* n : {&precision, &bytes, &bandwidth}) {
+      if (*n) (*n)->Fail("this key describes the class's model weights: give model too");
+    }
+    return;
+  }
+  if (c->kind == JobKind::kTraining) {
+    model->Fail("model is for inference classes (kind: service or batch)");
+  }
+  ServedModel m;
+  m.name = model->AsString();
+  if (bytes) {
+    if (precision) precision->Fail("give model_bytes or precision, not both");
+    const double b = bytes->AsQuantity(dim::kBytes);
+    if (!(b >= 1)) bytes->Fail("model_bytes must be at least one byte");
+    m.bytes = static_cast<int64_t>(b);
+  } else {
+    const ModelCard* card = catalog.TryFindModel(m.name);
+    if (!card) {
+      model->Fail("unknown model '" + m.name +
+                      "' (see 'fleetsim list models'); for weights outside the catalog give "
+                      "model_bytes",
+                  ClosestName(m.name, catalog.ModelNames()).value_or(""));
+    }
+    Precision p = Precision::kFp16;
+    if (precision) p = *ParsePrecision(precision->AsChoice(PrecisionNames()));
+    m.name = card->name + " " + std::string(PrecisionName(p));
+    m.bytes = static_cast<int64_t>(std::llround(ParameterCount(*card) * BytesPerElement(p)));
+  }
+  if (!bandwidth) {
+    model->Fail(
+        "a class with a model needs load_bandwidth: how fast a GPU loads the weights (your "
+        "storage or network rate, e.g. \"2 GB/s\")");
+  }
+  c->load_bytes_per_s = bandwidth->AsQuantity(dim::kBytesPerSecond);
+  if (!(c->load_bytes_per_s > 0)) bandwidth->Fail("load_bandwidth must be greater than zero");
+  // The same weights (name and size) are one model whichever classes serve them.
+  auto it = std::find_if(set->models.begin(), set->models.end(), [&](const ServedModel& x) {
+    return x.name == m.name && x.bytes == m.bytes;
+  });
+  if (it == set->models.end()) it = set->models.insert(set->models.end(), m);
+  e->model = static_cast<int32_t>(it - set->models.begin());
+}
+
+void ReadClassKeys(MapReader& r, const Catalog& catalog, JobSet* set, JobClass* c, ClassExtras* e) {
   if (auto n = r.Optional("kind")) {
     const std::string k = n->AsChoice({"training", "batch", "service"});
     c->kind =
@@ -367,6 +420,7 @@ void ReadClassKeys(MapReader& r, const Catalog& catalog, JobClass* c, ClassExtra
   if (auto n = r.Optional("preemptible")) c->preemptible = n->AsBool();
   if (auto n = r.Optional("checkpoint")) e->checkpoint_s = n->AsDuration().seconds();
   if (auto n = r.Optional("restart")) e->restart_s = n->AsDuration().seconds();
+  ReadClassModel(r, catalog, set, c, e);
 }
 
 // Fills the user-facing fields of a job from its class; the duration must be set.
@@ -382,6 +436,7 @@ void ApplyExtras(const ClassExtras& e, int32_t klass, Rng& estimate_rng, Rng& pr
   j->start_slo_s = e.start_slo_s;
   j->checkpoint_s = e.checkpoint_s;
   j->restart_s = e.restart_s;
+  j->model = e.model;
 }
 
 // ---- synthetic ----
@@ -528,7 +583,7 @@ std::shared_ptr<const JobWorkload> ReadSynthetic(const ConfigNode& node, const C
       cn.Fail("a job class needs gpus (a count or {values, weights}) or gpu_fraction");
     }
     e.duration = ReadDurationDistribution(cr.Required("duration"));
-    ReadClassKeys(cr, catalog, &c, &e);
+    ReadClassKeys(cr, catalog, &set, &c, &e);
     cr.Finish();
     set.classes.push_back(std::move(c));
     w->extras.push_back(std::move(e));
@@ -600,7 +655,7 @@ std::shared_ptr<const JobWorkload> ReadTrace(const ConfigNode& node, const Catal
   set.classes[0].name = "trace";
   if (auto n = r.Optional("class")) {
     MapReader cr(*n);
-    ReadClassKeys(cr, catalog, &set.classes[0], &w->extras);
+    ReadClassKeys(cr, catalog, &set, &set.classes[0], &w->extras);
     cr.Finish();
   }
   TraceJobs t;

@@ -55,6 +55,9 @@ JobSet RandomJobSet(Rng& rng, const ClusterSpec& c) {
   pinned.preemptible = rng.Bernoulli(0.5);
   set.classes.push_back(pinned);
   set.device_names = {c.pools.back().device};
+  // Two inference models (job.h): 40 and 10 GiB of weights, loaded at 4 GiB/s.
+  set.models = {{"A", 40 * kGiB}, {"B", 10 * kGiB}};
+  for (auto& k : set.classes) k.load_bytes_per_s = 4.0 * kGiB;
   return set;
 }
 
@@ -83,6 +86,7 @@ std::vector<JobSpec> RandomJobs(Rng& rng, int n) {
     if (rng.Bernoulli(0.2)) j.start_slo_s = rng.Uniform(0, 100);
     if (rng.Bernoulli(0.3)) j.checkpoint_s = std::floor(rng.Uniform(0, 30));
     if (rng.Bernoulli(0.3)) j.restart_s = std::floor(rng.Uniform(0, 30));
+    if (rng.Bernoulli(0.4)) j.model = static_cast<int32_t>(rng.UniformInt(2));
     jobs.push_back(j);
   }
   return jobs;
@@ -126,6 +130,12 @@ struct Checker {
         ++occupants[sh.gpu];
       }
       held_units += j.spec.gpu_units();
+      // A whole-GPU job's GPUs hold its model (loaded or loading) while it holds them.
+      if (j.spec.share == 100) {
+        for (const Shard& sh : j.shards) {
+          ASSERT_EQ(c.gpu(sh.gpu).resident_model, j.spec.model) << j.spec.id;
+        }
+      }
     }
     idle_reserved = 0;
     for (int32_t g = 0; g < c.total_gpus(); ++g) {
@@ -181,6 +191,9 @@ const char* kPolicies[] = {
     "cheapest_gpu+sjf",
     "fifo+admission=deadline",
     "srtf+rank+greedy+first_fit",
+    "model_affinity",
+    "las+rank+model_affinity",
+    "fifo+greedy+preemption=priority+model_affinity",
 };
 
 class InvariantTest : public ::testing::TestWithParam<const char*> {};
@@ -207,7 +220,7 @@ TEST_P(InvariantTest, RandomCasesKeepEveryInvariant) {
     ASSERT_EQ(r.status, RunResult::Status::kFinished) << r.stall_report;
 
     double useful = 0, overhead = 0, idle = 0;
-    int64_t preempted = 0;
+    int64_t preempted = 0, loads = 0;
     for (const Job& j : s.jobs()) {
       ASSERT_TRUE(j.state == JobState::kDone || j.state == JobState::kRejected)
           << j.spec.id << " " << JobStateName(j.state);
@@ -220,6 +233,12 @@ TEST_P(InvariantTest, RandomCasesKeepEveryInvariant) {
           << j.spec.id;  // speeds are at most 2 x 3 (pool or class) with locality <= 1
       EXPECT_EQ(j.starts, j.preemptions + 1) << j.spec.id;
       EXPECT_GE(j.finish_s - j.spec.arrival_s + 1e-9, j.waited_s) << j.spec.id;
+      // Loading weights is overhead; only jobs with a model load.
+      EXPECT_LE(j.load_gpu_s, j.overhead_gpu_s + 1e-6) << j.spec.id;
+      if (j.spec.model < 0) {
+        EXPECT_EQ(j.weight_loads, 0) << j.spec.id;
+      }
+      loads += j.weight_loads;
       useful += j.useful_gpu_s;
       overhead += j.overhead_gpu_s;
       idle += j.idle_reserved_gpu_s;
@@ -230,6 +249,8 @@ TEST_P(InvariantTest, RandomCasesKeepEveryInvariant) {
     EXPECT_NEAR(idle, check.idle_reserved_gpu_s, 1e-6 * std::max(1.0, idle));
     const RunMetrics m = ComputeMetrics(s, "finished");
     EXPECT_EQ(m.preemptions, preempted);
+    EXPECT_EQ(m.weight_loads, loads);
+    EXPECT_EQ(s.weight_loads(), loads);
     if (spec.preemption.name == "none") {
       EXPECT_EQ(preempted, 0);
     }

@@ -296,6 +296,86 @@ TEST(PlacementTest, PackedKeepsTheGangUnderOneSwitch) {
   EXPECT_DOUBLE_EQ(packed.finish("B"), 101);
 }
 
+// ---- model affinity (S8) ----
+
+// Inference models A and B, 20 GB of weights each, loaded at 2 GB/s: a 1-GPU job loads for
+// 20e9 / 1 / 2e9 = 10 s, a 2-GPU gang for 5 s (10 GB per GPU).
+JobSet TwoModels() {
+  JobSet set;
+  set.classes[0].kind = JobKind::kService;
+  set.classes[0].load_bytes_per_s = 2e9;
+  set.models = {{"A", 20'000'000'000}, {"B", 20'000'000'000}};
+  return set;
+}
+
+JobSpec Serve(const std::string& id, double arrival, int32_t gpus, double duration, int32_t model) {
+  JobSpec j = J(id, arrival, gpus, duration);
+  j.model = model;
+  return j;
+}
+
+TEST(ModelAffinityTest, WarmGpusAvoidWeightReloads) {
+  // One node of 2 GPUs (0, 1). a1 (A, 100 s) and b1 (B, 50 s) at 0; then, each on an idle
+  // cluster, b2 (B) at 200, a2 (A) at 300, b3 (B) at 400, 50 s each.
+  const std::vector<JobSpec> jobs = {Serve("a1", 0, 1, 100, 0), Serve("b1", 0, 1, 50, 1),
+                                     Serve("b2", 200, 1, 50, 1), Serve("a2", 300, 1, 50, 0),
+                                     Serve("b3", 400, 1, 50, 1)};
+  const Outcome ff = Simulate(Pool(1, 2), Spec("fifo+first_fit"), jobs, TwoModels());
+  // First fit: a1 on GPU 0 and b1 on GPU 1 load (cold GPUs). Later every job takes GPU 0,
+  // the first free one, which always holds the other model: b2, a2 and b3 reload. 5 loads
+  // of 10 s on one GPU = 50 GPU-s; b2 ends at 200 + 10 + 50 = 260.
+  EXPECT_EQ(ff.metrics.weight_loads, 5);
+  EXPECT_DOUBLE_EQ(ff.metrics.weight_load_gpu_h * 3600, 50);
+  EXPECT_DOUBLE_EQ(ff.finish("b2"), 260);
+  const Outcome ma = Simulate(Pool(1, 2), Spec("fifo+model_affinity"), jobs, TwoModels());
+  // Model affinity: a1 and b1 start as best fit would (GPUs 0 and 1) and load; then b2 and b3
+  // go to GPU 1 (holds B) and a2 to GPU 0 (holds A) with no load: 2 loads, 20 GPU-s; b2 ends
+  // at 250.
+  EXPECT_EQ(ma.metrics.weight_loads, 2);
+  EXPECT_DOUBLE_EQ(ma.metrics.weight_load_gpu_h * 3600, 20);
+  EXPECT_DOUBLE_EQ(ma.finish("b2"), 250);
+  EXPECT_EQ(ma.jobs.at("b3").weight_loads, 0);
+  // Loading is overhead: b2's 10 s of loading under first fit, none under model affinity.
+  EXPECT_DOUBLE_EQ(ff.jobs.at("b2").overhead_gpu_s, 10);
+  EXPECT_DOUBLE_EQ(ma.jobs.at("b2").overhead_gpu_s, 0);
+}
+
+TEST(ModelAffinityTest, AGangTakesWarmGpusAllOrNothing) {
+  // One node of 4 GPUs. At 0 a training gang t (2 GPUs, 50 s, no model) and a service s1
+  // (model A, 2 GPUs, 100 s). At 300, on an idle node, s2 (A, 2 GPUs, 100 s); the snapshot at
+  // 310 shows where it runs.
+  JobSet set = TwoModels();
+  JobClass train;
+  train.name = "train";
+  set.classes.push_back(train);
+  JobSpec t = J("t", 0, 2, 50);
+  t.job_class = 1;
+  const std::vector<JobSpec> jobs = {t, Serve("s1", 0, 2, 100, 0), Serve("s2", 300, 2, 100, 0)};
+  const Outcome ff = Simulate(Pool(1, 4), Spec("fifo+first_fit"), jobs, set, 310);
+  // First fit: t on GPUs 0, 1; s1 on 2, 3 (loads 5 s). s2 takes GPUs 0, 1, which held the
+  // training job's data, not A: it loads again (2 loads, 2 x 5 s x 2 GPUs = 20 GPU-s).
+  EXPECT_EQ(ff.gpus("s2"), (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(ff.jobs.at("s2").weight_loads, 1);
+  EXPECT_EQ(ff.metrics.weight_loads, 2);
+  const Outcome ma = Simulate(Pool(1, 4), Spec("fifo+model_affinity"), jobs, set, 310);
+  // Model affinity: s2 takes GPUs 2 and 3, both holding A (the whole gang warm): no load.
+  EXPECT_EQ(ma.gpus("s2"), (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(ma.jobs.at("s2").weight_loads, 0);
+  EXPECT_EQ(ma.metrics.weight_loads, 1);
+  EXPECT_DOUBLE_EQ(ma.metrics.weight_load_gpu_h * 3600, 10);
+}
+
+TEST(ModelAffinityTest, APartlyWarmGangFallsBackToBestFit) {
+  // One node of 4 GPUs. s1 (A, 1 GPU, 100 s) at 0 and u (no model, 1 GPU, 20 s) at 0: GPUs 0
+  // and 1 (best fit fills node 0 in index order). At 200 s2 (A, 2 GPUs): only GPU 0 holds A, a
+  // 2-GPU gang cannot be all warm, so best fit places it (GPUs 0, 1) and it loads.
+  const std::vector<JobSpec> jobs = {Serve("s1", 0, 1, 100, 0), J("u", 0, 1, 20),
+                                     Serve("s2", 200, 2, 100, 0)};
+  const Outcome ma = Simulate(Pool(1, 4), Spec("fifo+model_affinity"), jobs, TwoModels(), 210);
+  EXPECT_EQ(ma.gpus("s2"), (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(ma.jobs.at("s2").weight_loads, 1);
+}
+
 // Two pools: an old GPU at half the reference speed for $1/h and a new one at twice it for
 // $5/h. One 1-GPU job of 3,600 reference seconds.
 ClusterSpec TwoTypes() {
