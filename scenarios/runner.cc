@@ -139,6 +139,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   for (const auto& p : sc.pools) {
     const auto id = p.cloud ? costs.AddCloudPool(p.cloud_pool) : costs.AddOwnedPool(p.owned_pool);
     pools.push_back(std::make_unique<PoolLedger>(p, costs, id));
+    pools.back()->StartSpot(sim);  // spot pools: their availability process
   }
   auto ledger_of = [&](const std::string& name) -> PoolLedger* {
     for (size_t i = 0; i < sc.pools.size(); ++i) {
@@ -206,9 +207,11 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       run.counter_pid = trace->AddProcess("service " + spec.name);
     }
     run.pool = ledger_of(spec.pool);
-    run.fleet =
-        std::make_unique<ServiceFleet>(sim, spec, *run.sim, run.pool, ledger_of(spec.burst_pool),
-                                       run.bound.weights_bytes_per_gpu, run.observer.get());
+    std::vector<PoolLedger*> chain;
+    for (const auto& name : spec.pools) chain.push_back(ledger_of(name));
+    run.fleet = std::make_unique<ServiceFleet>(sim, spec, *run.sim, std::move(chain),
+                                               run.bound.weights_bytes_per_gpu,
+                                               run.observer.get());
     run.sim->SetObserver(run.fleet.get());
     run.fleet->Start();
     run.sim->Start();
@@ -235,6 +238,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
   std::vector<std::unique_ptr<FabricTrainingJob>> drivers(sc.training_jobs.size());
   // Training jobs: whole iterations, many at once between checkpoints (training_job.h).
   std::vector<std::unique_ptr<TrainingJobSim>> jobs;
+  // Their GPUs from a pool (through spot interruptions too: service_fleet.h).
+  std::vector<std::unique_ptr<TrainingLease>> leases(sc.training_jobs.size());
   for (const auto& spec : sc.training_jobs) {
     jobs.push_back(std::make_unique<TrainingJobSim>(
         sim, spec.name, spec.iteration, spec.layout.pp, spec.layout.Gpus(), spec.tokens,
@@ -249,20 +254,24 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
           SimTime::Max());
       jobs.back()->SetDriver(d.get());
     }
+    TrainingLease* lease = nullptr;
     if (PoolLedger* pool = ledger_of(spec.pool)) {
       const int64_t gpus = spec.layout.Gpus();
-      auto claim = pool->AcquireWarm(gpus, sim.Now());
-      if (!claim) {
+      leases[jobs.size() - 1] =
+          std::make_unique<TrainingLease>(sim, *jobs.back(), *pool, spec.name, gpus);
+      lease = leases[jobs.size() - 1].get();
+      if (!lease->Acquire()) {
         throw InputError("training job '" + spec.name + "': pool '" + spec.pool +
                          "' cannot hold its " + std::to_string(gpus) + " GPUs");
       }
-      pool->SetBusy(spec.name, gpus, sim.Now());
-      jobs.back()->SetOnFinished([pool, claim = *claim, &sim, name = spec.name] {
-        pool->SetBusy(name, 0, sim.Now());
-        pool->Release(claim, sim.Now());
-      });
     }
-    if (spec.start > Duration::Zero()) {
+    if (lease) {
+      // The lease starts the job (later if its GPUs are lost before then).
+      if (auto& d = drivers[jobs.size() - 1]; d && spec.start > Duration::Zero()) {
+        d->AnnounceResume(SimTime::Zero() + spec.start);
+      }
+      lease->StartJobAt(SimTime::Zero() + spec.start);
+    } else if (spec.start > Duration::Zero()) {
       // A later start: a placed job announces it, so that others fast-forward until then.
       if (auto& d = drivers[jobs.size() - 1]) d->AnnounceResume(SimTime::Zero() + spec.start);
       TrainingJobSim* job = jobs.back().get();
@@ -409,6 +418,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (progress && wall_s > 1.0) std::fputc('\n', stderr);
   for (auto& s : services) s.fleet->Finish(sim.Now());
+  for (auto& p : pools) p->Finish(sim.Now());
   const CostBreakdown total_cost = costs.Total(sim.Now());
   const std::vector<ConsumerCost> consumers = costs.Consumers(sim.Now());
   auto consumer_usd = [&](const std::string& name) -> std::optional<double> {
@@ -457,6 +467,15 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       a["swaps_in"] = f.swaps_in;
       a["swaps_out"] = f.swaps_out;
       a["weights_load_s"] = s.fleet->weights_load_s();
+      const bool on_spot = std::any_of(spec.pools.begin(), spec.pools.end(), [&](const auto& n) {
+        return ledger_of(n)->is_spot();
+      });
+      if (on_spot) {
+        a["spot"] = {{"notices", f.spot_notices},
+                     {"replicas_lost", f.replicas_lost},
+                     {"replacements", f.replacements},
+                     {"requests_rerouted", s.sim->metrics().rerouted}};
+      }
       j["scaling"] = a;
     }
     j["kv_capacity_tokens_per_replica"] = s.bound.kv_capacity_tokens;
@@ -559,6 +578,12 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["goodput_sampled"] =
         elapsed > 0 ? static_cast<double>(m.iterations_done) * it.iteration_s / elapsed : 0.0;
     j["pool"] = spec.pool;
+    if (const PoolLedger* pool = ledger_of(spec.pool); pool && pool->is_spot()) {
+      j["spot"] = {{"preemptions", m.preemptions},
+                   {"emergency_checkpoints", m.emergency_checkpoints},
+                   {"suspended_s", m.suspended_s},
+                   {"reacquisitions", leases[k]->reacquisitions()}};
+    }
     if (const FabricTrainingJob* d = drivers[k].get()) {
       const FabricTrainingMetrics& fm = d->metrics();
       Json servers = Json::array();
@@ -610,6 +635,14 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
           c.provisioned_gpu_s > 0 ? c.total_usd() / (c.provisioned_gpu_s / 3600) : 0.0;
       one["usd_per_gpu_hour_busy"] = c.busy_gpu_s > 0 ? c.total_usd() / (c.busy_gpu_s / 3600) : 0.0;
       one["capacity_shortfalls"] = pools[p]->shortfalls();
+      if (pools[p]->is_spot()) {
+        const SpotStats& st = pools[p]->spot_stats();
+        one["spot"] = {{"interruptions", st.interruptions},
+                       {"instances_hit", st.instances_hit},
+                       {"instances_reclaimed", st.instances_reclaimed},
+                       {"unavailable_s", st.unavailable_s},
+                       {"availability", 1.0 - st.unavailable_s / horizon_s}};
+      }
       pj.push_back(one);
     }
     cj["pools"] = pj;

@@ -81,6 +81,31 @@ const PricedPool& PoolNamedBy(const ConfigNode& node, const std::vector<PricedPo
             ClosestName(name, names).value_or(""));
 }
 
+// A pool's own spot availability parameters, over the offer's (docs/pricing.md, "Spot").
+void ReadSpotOverrides(const ConfigNode& node, SpotParams& sp) {
+  MapReader r(node);
+  if (auto n = r.Optional("notice")) sp.notice_s = n->AsDuration().seconds();
+  if (auto n = r.Optional("mean_available")) {
+    sp.mean_available_s = n->AsDuration().seconds();
+    if (!(sp.mean_available_s > 0)) n->Fail("mean_available must be greater than zero");
+  }
+  if (auto n = r.Optional("available_cv")) {
+    sp.available_cv = n->AsDouble();
+    if (!(sp.available_cv > 0)) n->Fail("available_cv must be greater than zero");
+  }
+  if (auto n = r.Optional("mean_unavailable")) {
+    sp.mean_unavailable_s = n->AsDuration().seconds();
+    if (!(sp.mean_unavailable_s > 0)) n->Fail("mean_unavailable must be greater than zero");
+  }
+  if (auto n = r.Optional("gang_all_or_nothing")) {
+    sp.gang_all_or_nothing = n->AsQuantity(dim::kNumber);
+    if (!(sp.gang_all_or_nothing >= 0 && sp.gang_all_or_nothing <= 1)) {
+      n->Fail("gang_all_or_nothing must be a fraction in [0, 1], e.g. \"94 %\"");
+    }
+  }
+  r.Finish();
+}
+
 PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Catalog& catalog) {
   MapReader r(node);
   PricedPool p;
@@ -97,11 +122,6 @@ PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Ca
       p.cloud = true;
       CloudPlan plan = CloudPlan::kOnDemand;
       if (auto n = r.Optional("plan")) plan = *ParseCloudPlan(n->AsChoice(CloudPlanNames()));
-      if (plan == CloudPlan::kSpot) {
-        r.Required("plan").Fail(
-            "plan 'spot' is not simulated by `fleetsim run` yet: replicas on spot instances "
-            "need interruption handling (docs/pricing.md, 'What is not modelled')");
-      }
       int64_t committed = 0;
       if (auto n = r.Optional("committed_instances")) {
         committed = n->AsInt();
@@ -117,6 +137,10 @@ PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Ca
         if (p.cloud_pool.max_instances < 0) n->Fail("max_instances must not be negative");
       }
       if (auto n = r.Optional("startup")) p.cloud_pool.startup_s = n->AsDuration().seconds();
+      if (auto sp = r.Optional("spot")) {
+        if (plan != CloudPlan::kSpot) sp->Fail("'spot' parameters need plan: spot");
+        ReadSpotOverrides(*sp, p.cloud_pool.spot);
+      }
       p.gpus_per_unit = p.cloud_pool.gpus_per_instance;
       p.max_units = p.cloud_pool.max_instances;
       if (p.max_units > 0 && committed > p.max_units) {
@@ -202,19 +226,32 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     s.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
   }
   const PricedPool* pool = nullptr;
+  // One more pool of the preference list: a new name, the first pool's GPU type.
+  auto add_pool = [&](const ConfigNode& n) {
+    const PricedPool* p = &PoolNamedBy(n, pools);
+    if (std::find(s.pools.begin(), s.pools.end(), p->name) != s.pools.end()) {
+      n.Fail("pool '" + p->name + "' is already in this service's pools");
+    }
+    if (pool && p->gpu != pool->gpu) {
+      n.Fail("pool '" + p->name + "' has " + p->gpu->name + " GPUs; '" + pool->name + "' has " +
+             pool->gpu->name + ": a service's replicas share one GPU type");
+    }
+    if (!pool) pool = p;
+    s.pools.push_back(p->name);
+  };
   if (auto pn = r.Optional("pool")) {
-    pool = &PoolNamedBy(*pn, pools);
+    if (pn->IsSequence()) {
+      const auto items = pn->Items();
+      if (items.empty()) pn->Fail("pool: give a pool name or a list of pool names");
+      for (const auto& item : items) add_pool(item);
+    } else {
+      add_pool(*pn);
+    }
     s.pool = pool->name;
   }
   if (auto bp = r.Optional("burst_pool")) {
-    const PricedPool* burst = &PoolNamedBy(*bp, pools);
-    s.burst_pool = burst->name;
     if (!pool) bp->Fail("a burst_pool needs a 'pool' for the base load");
-    if (burst == pool) bp->Fail("the burst pool must differ from 'pool'");
-    if (burst->gpu != pool->gpu) {
-      bp->Fail("pool '" + burst->name + "' has " + burst->gpu->name + " GPUs; '" + pool->name +
-               "' has " + pool->gpu->name + ": a service's replicas share one GPU type");
-    }
+    add_pool(*bp);
   }
   {
     auto replica = r.Required("replica");
@@ -691,8 +728,15 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
         if (!in_group.insert(name).second) m.Fail("service '" + name + "' is in two swap groups");
         if (sv->autoscale)
           m.Fail("service '" + name + "' autoscales; a swap group moves its replicas instead");
+        for (const auto& pn : sv->pools) {
+          const PricedPool* p = FindPool(sc, pn);
+          if (p && p->cloud && p->cloud_pool.plan == CloudPlan::kSpot) {
+            m.Fail("service '" + name + "' takes replicas from spot pool '" + pn +
+                   "'; swap groups on spot instances are not simulated");
+          }
+        }
         if (first && (sv->gpu != first->gpu || sv->tensor_parallel != first->tensor_parallel ||
-                      sv->pool != first->pool)) {
+                      sv->pools != first->pools)) {
           m.Fail("the services of a swap group share their GPUs: '" + name +
                  "' must have the same " + "GPU, tensor_parallel and pool as '" + first->name +
                  "'");

@@ -62,10 +62,11 @@ struct ServiceSpec {
   ServiceConfig config;
   std::optional<ConfigNode> demand;  // read at run start: streams draw from the run's seed
   // Pricing and elasticity (docs/serving.md, "Pools and autoscaling").
-  std::string pool;  // "" = not priced, replicas always there
-  // Replicas the pool cannot hold come from this one (same GPU type): owned base load plus
-  // cloud burst. Scale-down drains burst replicas first.
-  std::string burst_pool;
+  std::string pool;  // "" = not priced, replicas always there; else pools.front()
+  // Where replicas come from, in order of preference (same GPU type): `pool: [a, b, ...]`,
+  // and `burst_pool` appended (owned base load plus cloud burst). A replica comes from the
+  // first pool that can provide it; scale-down drains the last pools' replicas first.
+  std::vector<std::string> pools;
   std::optional<AutoscaleConfig> autoscale;  // config.replicas is then the initial count
   // Loading a new replica's weights: bytes per GPU / this rate (default: the GPU's host
   // link, an upper bound on the rate; storage or network is often slower).

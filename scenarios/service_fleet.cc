@@ -20,7 +20,8 @@ int64_t PoolLedger::units() const {
   return n;
 }
 
-std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
+std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm,
+                                         ClaimHolder* holder) {
   const int64_t per = spec_->gpus_per_unit;
   if (!spec_->cloud && units_.empty()) {
     units_.resize(static_cast<size_t>(spec_->max_units));
@@ -34,7 +35,7 @@ std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
   int64_t new_units = 0;
   if (whole == 0) {
     for (size_t i = 0; i < units_.size(); ++i) {
-      if (units_[i].live && per - units_[i].used >= gpus) {
+      if (units_[i].live && !units_[i].doomed && per - units_[i].used >= gpus) {
         parts.emplace_back(i, gpus);
         break;
       }
@@ -43,7 +44,7 @@ std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
   } else {
     int64_t left = gpus;
     for (size_t i = 0; i < units_.size() && static_cast<int64_t>(parts.size()) < whole; ++i) {
-      if (units_[i].live && units_[i].used == 0) {
+      if (units_[i].live && !units_[i].doomed && units_[i].used == 0) {
         parts.emplace_back(i, std::min(per, left));
         left -= parts.back().second;
       }
@@ -51,7 +52,9 @@ std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
     new_units = whole - static_cast<int64_t>(parts.size());
   }
   if (new_units > 0) {
-    if (!spec_->cloud || costs_->Headroom(id_, now) < new_units) return std::nullopt;
+    if (!spec_->cloud || !available_ || costs_->Headroom(id_, now) < new_units) {
+      return std::nullopt;
+    }
     int64_t left = gpus;
     for (const auto& p : parts) left -= p.second;
     for (int64_t k = 0; k < new_units; ++k) {
@@ -75,15 +78,20 @@ std::optional<GpuClaim> PoolLedger::Take(int64_t gpus, SimTime now, bool warm) {
     claim.ready = std::max(claim.ready, units_[slot].ready);
   }
   claim.parts = std::move(parts);
+  claim.id = next_claim_id_++;
   held_ += gpus;
+  if (spot_) {
+    if (!holder) throw std::logic_error("PoolLedger: a claim on a spot pool needs a holder");
+    claims_.push_back(HeldClaim{claim.id, holder, claim.parts});
+  }
   return claim;
 }
 
-std::optional<GpuClaim> PoolLedger::Acquire(int64_t gpus, SimTime now) {
-  auto claim = Take(gpus, now, false);
+std::optional<GpuClaim> PoolLedger::Acquire(int64_t gpus, SimTime now, ClaimHolder* holder) {
+  auto claim = Take(gpus, now, false, holder);
   if (!claim) {
     ++shortfalls_;
-    if (spec_->cloud && spec_->max_units > 0 &&
+    if (spec_->cloud && available_ && spec_->max_units > 0 &&
         (!capacity_requested_until_ || *capacity_requested_until_ <= now)) {
       const int64_t per = spec_->gpus_per_unit;
       capacity_requested_until_ = costs_->RequestCapacity(id_, (gpus + per - 1) / per, now);
@@ -92,21 +100,149 @@ std::optional<GpuClaim> PoolLedger::Acquire(int64_t gpus, SimTime now) {
   return claim;
 }
 
-std::optional<GpuClaim> PoolLedger::AcquireWarm(int64_t gpus, SimTime now) {
-  return Take(gpus, now, true);
+std::optional<GpuClaim> PoolLedger::AcquireWarm(int64_t gpus, SimTime now, ClaimHolder* holder) {
+  return Take(gpus, now, true, holder);
 }
 
-void PoolLedger::Release(const GpuClaim& claim, SimTime now) {
-  for (const auto& [slot, n] : claim.parts) {
+void PoolLedger::Free(const std::vector<std::pair<size_t, int64_t>>& parts, SimTime now,
+                      bool reclaiming) {
+  for (const auto& [slot, n] : parts) {
     Unit& u = units_.at(slot);
     if (!u.live || u.used < n) throw std::logic_error("PoolLedger: releasing GPUs not held");
     u.used -= n;
     held_ -= n;
-    if (spec_->cloud && u.used == 0) {
+    // A doomed instance emptied before its reclaim is released by the user (no need to wait);
+    // at the reclaim the provider takes it (OnReclaim).
+    if (spec_->cloud && u.used == 0 && !(reclaiming && u.doomed)) {
       costs_->OnRelease(id_, u.instance, now);
       u.live = false;
     }
   }
+}
+
+void PoolLedger::Release(const GpuClaim& claim, SimTime now) {
+  if (spot_) {
+    auto it = std::find_if(claims_.begin(), claims_.end(),
+                           [&](const HeldClaim& c) { return c.id == claim.id; });
+    if (it == claims_.end()) throw std::logic_error("PoolLedger: releasing a claim not held");
+    claims_.erase(it);
+  }
+  Free(claim.parts, now);
+}
+
+// ---- spot
+
+namespace {
+enum SpotEvent : uint64_t { kNotice = 0, kReclaim = 1, kAvailable = 2 };
+
+// The instant `s` seconds after t = 0; nullopt beyond the representable range ("never").
+std::optional<SimTime> At(double s) {
+  auto d = Duration::TryFromSeconds(s);
+  if (!d) return std::nullopt;
+  return SimTime::Zero() + *d;
+}
+}  // namespace
+
+void PoolLedger::StartSpot(Simulator& sim) {
+  if (!spec_->cloud || spec_->cloud_pool.plan != CloudPlan::kSpot) return;
+  sim_ = &sim;
+  spot_.emplace(SpotAvailability::ForPool(spec_->cloud_pool.spot, sim.rng(), spec_->name));
+  if (auto t = At(spot_->Peek().notice_s)) sim.Schedule(*t, this, kNotice);
+}
+
+void PoolLedger::Listen(ClaimHolder* holder) {
+  if (std::find(listeners_.begin(), listeners_.end(), holder) == listeners_.end()) {
+    listeners_.push_back(holder);
+  }
+}
+
+void PoolLedger::Finish(SimTime t) {
+  if (!available_) {
+    spot_stats_.unavailable_s += (t - unavailable_since_).seconds();
+    unavailable_since_ = t;
+  }
+}
+
+void PoolLedger::HandleEvent(uint64_t tag) {
+  switch (tag) {
+    case kNotice:
+      OnNotice();
+      return;
+    case kReclaim:
+      OnReclaim();
+      return;
+    default:
+      OnAvailable();
+      return;
+  }
+}
+
+void PoolLedger::OnNotice() {
+  current_ = spot_->Next();
+  ++spot_stats_.interruptions;
+  available_ = false;
+  unavailable_since_ = sim_->Now();
+  std::vector<size_t> live;
+  for (size_t i = 0; i < units_.size(); ++i) {
+    if (units_[i].live) live.push_back(i);
+  }
+  const std::vector<size_t> victims = SpotVictims(current_, live.size());
+  for (size_t v : victims) units_[live[v]].doomed = true;
+  spot_stats_.instances_hit += static_cast<int64_t>(victims.size());
+  const SimTime reclaim = std::max(sim_->Now(), At(current_.reclaim_s).value_or(SimTime::Max()));
+  sim_->Schedule(reclaim, this, kReclaim);
+  if (auto t = At(current_.available_again_s))
+    sim_->Schedule(std::max(reclaim, *t), this, kAvailable);
+  // Holders may release claims (or take others) as they hear: walk a copy of the ids.
+  std::vector<std::pair<uint64_t, ClaimHolder*>> hit;
+  for (const HeldClaim& c : claims_) {
+    for (const auto& part : c.parts) {
+      if (units_[part.first].doomed) {
+        hit.emplace_back(c.id, c.holder);
+        break;
+      }
+    }
+  }
+  for (const auto& [id, holder] : hit) {
+    const bool still = std::any_of(claims_.begin(), claims_.end(),
+                                   [id = id](const HeldClaim& c) { return c.id == id; });
+    if (still) holder->OnSpotNotice(id, reclaim);
+  }
+}
+
+void PoolLedger::OnReclaim() {
+  const SimTime now = sim_->Now();
+  for (;;) {
+    // The first claim left on a doomed unit (holders may change claims_ as they hear).
+    auto it = std::find_if(claims_.begin(), claims_.end(), [&](const HeldClaim& c) {
+      return std::any_of(c.parts.begin(), c.parts.end(),
+                         [&](const auto& part) { return units_[part.first].doomed; });
+    });
+    if (it == claims_.end()) break;
+    const HeldClaim lost = *it;
+    lost.holder->OnClaimLost(lost.id);
+    claims_.erase(std::find_if(claims_.begin(), claims_.end(),
+                               [&](const HeldClaim& c) { return c.id == lost.id; }));
+    Free(lost.parts, now, true);
+  }
+  for (Unit& u : units_) {
+    if (!u.doomed) continue;
+    u.doomed = false;
+    if (!u.live) continue;
+    if (u.used != 0) throw std::logic_error("PoolLedger: a reclaimed instance still has claims");
+    costs_->OnInterrupt(id_, u.instance, now);
+    u.live = false;
+    ++spot_stats_.instances_reclaimed;
+  }
+}
+
+void PoolLedger::OnAvailable() {
+  available_ = true;
+  spot_stats_.unavailable_s += (sim_->Now() - unavailable_since_).seconds();
+  if (auto t = At(spot_->Peek().notice_s)) sim_->Schedule(std::max(sim_->Now(), *t), this, kNotice);
+  // Copy: a listener may start listening to others.
+  const auto listeners = listeners_;
+  for (ClaimHolder* h : listeners) h->OnPoolAvailable();
 }
 
 void PoolLedger::SetBusy(const std::string& consumer, int64_t gpus, SimTime now) {
@@ -128,9 +264,17 @@ enum FleetEvent : uint64_t { kDecide = 0, kReplicaReady = 1 };
 }
 
 ServiceFleet::ServiceFleet(Simulator& sim, const ServiceSpec& spec, ServiceSim& service,
-                           PoolLedger* pool, PoolLedger* burst, double weights_bytes_per_gpu,
+                           std::vector<PoolLedger*> pools, double weights_bytes_per_gpu,
                            ServiceObserver* trace)
-    : sim_(sim), spec_(spec), service_(service), pool_(pool), burst_(burst), trace_(trace) {
+    : sim_(sim),
+      spec_(spec),
+      service_(service),
+      pools_(std::move(pools)),
+      busy_on_(pools_.size(), 0),
+      trace_(trace) {
+  for (PoolLedger* p : pools_) {
+    if (p->is_spot()) p->Listen(this);
+  }
   if (spec.autoscale) scaler_.emplace(*spec.autoscale);
   double bw = 0;
   if (spec.weights_load_bytes_per_s) {
@@ -146,9 +290,17 @@ ServiceFleet::ServiceFleet(Simulator& sim, const ServiceSpec& spec, ServiceSim& 
   load_s_ = bw > 0 ? weights_bytes_per_gpu / bw : 0;
 }
 
+int64_t& ServiceFleet::BusyOn(const PoolLedger* pool) {
+  for (size_t i = 0; i < pools_.size(); ++i) {
+    if (pools_[i] == pool) return busy_on_[i];
+  }
+  throw std::logic_error("ServiceFleet: a claim from a pool the service does not use");
+}
+
 void ServiceFleet::Start() {
   last_account_ = sim_.Now();
-  if (pool_) {
+  if (!pools_.empty()) {
+    const PoolLedger* first = pools_.front();
     const int64_t gpus = service_.ActiveReplicas() * spec_.tensor_parallel;
     bool ok = true;
     for (int64_t r = 0; r < service_.ActiveReplicas() && ok; ++r) {
@@ -157,12 +309,12 @@ void ServiceFleet::Start() {
     }
     if (!ok) {
       throw InputError(
-          "service '" + spec_.name + "': pool '" + pool_->spec().name + "' cannot hold its " +
+          "service '" + spec_.name + "': pool '" + first->spec().name + "' cannot hold its " +
           std::to_string(service_.ActiveReplicas()) + " initial replicas (" + std::to_string(gpus) +
-          " GPUs; " + std::to_string(pool_->gpus_held()) + " already held by others, " +
-          (pool_->spec().cloud ? "max_instances " + std::to_string(pool_->spec().max_units)
-                               : std::to_string(pool_->spec().max_units) + " servers") +
-          " of " + std::to_string(pool_->spec().gpus_per_unit) + " GPUs)");
+          " GPUs; " + std::to_string(first->gpus_held()) + " already held by others, " +
+          (first->spec().cloud ? "max_instances " + std::to_string(first->spec().max_units)
+                               : std::to_string(first->spec().max_units) + " servers") +
+          " of " + std::to_string(first->spec().gpus_per_unit) + " GPUs)");
     }
   }
   stats_.peak_replicas = service_.LiveReplicas();
@@ -191,7 +343,7 @@ void ServiceFleet::OnReplicaBusy(size_t replica, bool busy) {
   if (busy_flag_.size() <= replica) busy_flag_.resize(replica + 1, 0);
   busy_flag_[replica] = busy;
   // A replica just added may start before its claim is recorded: HandleEvent counts it then.
-  if (!pool_ || replica >= claims_.size() || !claims_[replica]) return;
+  if (replica >= claims_.size() || !claims_[replica] || !claims_[replica]->from) return;
   PoolLedger* on = claims_[replica]->from;
   int64_t& n = BusyOn(on);
   n += busy ? 1 : -1;
@@ -199,25 +351,30 @@ void ServiceFleet::OnReplicaBusy(size_t replica, bool busy) {
 }
 
 std::optional<GpuClaim> ServiceFleet::Acquire(bool warm) {
-  auto take = [&](PoolLedger* p) {
-    return warm ? p->AcquireWarm(spec_.tensor_parallel, sim_.Now())
-                : p->Acquire(spec_.tensor_parallel, sim_.Now());
-  };
-  std::optional<GpuClaim> claim = take(pool_);
-  if (!claim && burst_) claim = take(burst_);
-  return claim;
+  for (PoolLedger* p : pools_) {
+    auto claim = warm ? p->AcquireWarm(spec_.tensor_parallel, sim_.Now(), this)
+                      : p->Acquire(spec_.tensor_parallel, sim_.Now(), this);
+    if (claim) return claim;
+  }
+  return std::nullopt;
 }
 
 size_t ServiceFleet::ReplicaToDrain() const {
-  // The least loaded replica on the burst pool if there is one (it is the dearer), else the
-  // least loaded overall; the most recently activated among equals.
+  // The least loaded replica of the last pool in the preference order that has one (the
+  // dearer: a burst pool), else the least loaded overall; the most recently activated among
+  // equals.
   const auto& ids = service_.ActiveReplicaIds();
   size_t best = ids.back();
   int64_t best_key = INT64_MAX;
   for (size_t i = ids.size(); i-- > 0;) {
     const size_t r = ids[i];
-    const bool on_burst = burst_ && r < claims_.size() && claims_[r] && claims_[r]->from == burst_;
-    const int64_t key = (on_burst ? 0 : int64_t{1} << 40) + service_.Outstanding(r);
+    int64_t rank = static_cast<int64_t>(pools_.size());  // unpriced: one rank
+    if (r < claims_.size() && claims_[r]) {
+      for (size_t p = 0; p < pools_.size(); ++p) {
+        if (claims_[r]->from == pools_[p]) rank = static_cast<int64_t>(pools_.size() - 1 - p);
+      }
+    }
+    const int64_t key = (rank << 40) + service_.Outstanding(r);
     if (key < best_key) {
       best_key = key;
       best = r;
@@ -254,10 +411,105 @@ void ServiceFleet::TakeSlot(std::optional<GpuClaim> claim) {
 void ServiceFleet::StartReplica(std::optional<GpuClaim> claim, SimTime ready) {
   size_t k = 0;
   while (k < pending_.size() && pending_[k]) ++k;
-  if (k == pending_.size()) pending_.emplace_back();
+  if (k == pending_.size()) {
+    pending_.emplace_back();
+    pending_ready_.emplace_back();
+  }
   pending_[k] = claim ? std::move(claim) : std::optional<GpuClaim>(GpuClaim{});
   ++starting_;
-  sim_.Schedule(ready + Duration::FromSeconds(load_s_), this, kReplicaReady + k);
+  pending_ready_[k] =
+      sim_.Schedule(ready + Duration::FromSeconds(load_s_), this, kReplicaReady + k);
+}
+
+// ---- spot
+
+std::optional<size_t> ServiceFleet::ReplicaWithClaim(uint64_t id, const PoolLedger* from) const {
+  for (size_t r = 0; r < claims_.size(); ++r) {
+    if (claims_[r] && claims_[r]->from == from && claims_[r]->id == id) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> ServiceFleet::PendingWithClaim(uint64_t id, const PoolLedger* from) const {
+  for (size_t k = 0; k < pending_.size(); ++k) {
+    if (pending_[k] && pending_[k]->from == from && pending_[k]->id == id) return k;
+  }
+  return std::nullopt;
+}
+
+void ServiceFleet::AbandonPending(size_t k, bool release) {
+  sim_.Cancel(pending_ready_[k]);
+  if (release && pending_[k]->from) pending_[k]->from->Release(*pending_[k], sim_.Now());
+  pending_[k].reset();
+  --starting_;
+}
+
+void ServiceFleet::Replace() {
+  Account();
+  if (auto claim = Acquire(false)) {
+    ++stats_.replacements;
+    const SimTime ready = claim->ready;
+    StartReplica(std::move(claim), ready);
+    return;
+  }
+  ++stats_.shortfalls;
+  if (!scaler_) ++deficit_;  // an autoscaler asks again at its next decisions
+}
+
+// The ledger calls these for claims on its instances; `from` is found through the claim ids
+// of every pool (ids are unique per pool, so the pool is part of the key).
+void ServiceFleet::OnSpotNotice(uint64_t claim_id, SimTime) {
+  for (PoolLedger* p : pools_) {
+    if (!p->is_spot()) continue;
+    if (auto r = ReplicaWithClaim(claim_id, p)) {
+      const auto& active = service_.ActiveReplicaIds();
+      if (std::find(active.begin(), active.end(), *r) == active.end()) return;  // draining
+      ++stats_.spot_notices;
+      Account();
+      service_.DrainReplica(*r);  // may stop at once (OnReplicaStopped releases the claim)
+      Replace();
+      return;
+    }
+    if (auto k = PendingWithClaim(claim_id, p)) {
+      ++stats_.spot_notices;
+      AbandonPending(*k, true);
+      Replace();
+      return;
+    }
+  }
+}
+
+void ServiceFleet::OnClaimLost(uint64_t claim_id) {
+  for (PoolLedger* p : pools_) {
+    if (!p->is_spot()) continue;
+    if (auto r = ReplicaWithClaim(claim_id, p)) {
+      const auto& active = service_.ActiveReplicaIds();
+      const bool was_active = std::find(active.begin(), active.end(), *r) != active.end();
+      Account();
+      ++stats_.replicas_lost;
+      service_.KillReplica(*r);  // its busy state goes down through OnReplicaBusy first
+      claims_[*r].reset();
+      if (was_active) Replace();  // no notice came in time
+      return;
+    }
+    if (auto k = PendingWithClaim(claim_id, p)) {
+      AbandonPending(*k, false);
+      Replace();
+      return;
+    }
+  }
+}
+
+void ServiceFleet::OnPoolAvailable() {
+  while (deficit_ > 0) {
+    auto claim = Acquire(false);
+    if (!claim) return;
+    --deficit_;
+    ++stats_.replacements;
+    Account();
+    const SimTime ready = claim->ready;
+    StartReplica(std::move(claim), ready);
+  }
 }
 
 void ServiceFleet::HandleEvent(uint64_t tag) {
@@ -309,7 +561,7 @@ void ServiceFleet::Decide() {
   Account();
   for (int64_t i = 0; i < delta; ++i) {
     std::optional<GpuClaim> claim;
-    if (pool_) {
+    if (!pools_.empty()) {
       claim = Acquire(false);
       if (!claim) {
         ++stats_.shortfalls;
@@ -374,6 +626,69 @@ void SwapGroup::HandleEvent(uint64_t) {
   ++moves_;
   receivers_.push_back(recv);
   donor->GiveSlot();  // may hand over at once when the replica is idle
+}
+
+// ---------------------------------------------------------------- TrainingLease
+
+TrainingLease::TrainingLease(Simulator& sim, TrainingJobSim& job, PoolLedger& pool,
+                             std::string name, int64_t gpus)
+    : sim_(sim), job_(job), pool_(pool), name_(std::move(name)), gpus_(gpus) {
+  if (pool_.is_spot()) pool_.Listen(this);
+  job_.SetOnFinished([this] {
+    pool_.SetBusy(name_, 0, sim_.Now());
+    if (claim_) pool_.Release(*claim_, sim_.Now());
+    claim_.reset();
+  });
+}
+
+bool TrainingLease::Acquire() {
+  claim_ = pool_.AcquireWarm(gpus_, sim_.Now(), this);
+  if (!claim_) return false;
+  pool_.SetBusy(name_, gpus_, sim_.Now());
+  return true;
+}
+
+void TrainingLease::StartJobAt(SimTime at) {
+  sim_.At(at, [this] {
+    want_start_ = true;
+    if (!waiting_ && claim_ && claim_->ready <= sim_.Now()) Go();
+  });
+}
+
+void TrainingLease::Go() {
+  if (!want_start_) return;  // the job's start time has not come: it starts then
+  if (!started_) {
+    started_ = true;
+    job_.Start();
+  } else {
+    job_.Resume();
+  }
+}
+
+void TrainingLease::OnSpotNotice(uint64_t, SimTime reclaim) {
+  if (started_ && !waiting_) job_.OnNotice(reclaim);
+}
+
+void TrainingLease::OnClaimLost(uint64_t) {
+  if (started_ && !waiting_) job_.Suspend();
+  sim_.Cancel(ready_event_);
+  waiting_ = true;
+  claim_.reset();
+  pool_.SetBusy(name_, 0, sim_.Now());
+}
+
+void TrainingLease::OnPoolAvailable() { TryReacquire(); }
+
+void TrainingLease::TryReacquire() {
+  if (!waiting_ || claim_) return;
+  claim_ = pool_.Acquire(gpus_, sim_.Now(), this);
+  if (!claim_) return;
+  ++reacquisitions_;
+  pool_.SetBusy(name_, gpus_, sim_.Now());
+  ready_event_ = sim_.At(claim_->ready, [this] {
+    waiting_ = false;
+    Go();
+  });
 }
 
 }  // namespace fleetsim

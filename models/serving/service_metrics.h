@@ -24,6 +24,7 @@ struct ServiceMetrics {
   uint64_t rejected = 0;        // never admitted: prompt larger than a replica's KV, or queue full
   uint64_t preemptions = 0;     // sequences evicted from the KV cache (recomputed or swapped)
   uint64_t swapped_tokens = 0;  // KV tokens copied to host memory by swap preemption
+  uint64_t rerouted = 0;        // requests moved off a replica that was lost (KillReplica)
   uint64_t in_flight = 0;       // waiting or running now
   uint64_t prompt_tokens = 0;   // of completed requests
   uint64_t output_tokens = 0;   // of completed requests

@@ -1,6 +1,7 @@
 #include "models/serving/service_sim.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -147,6 +148,86 @@ void ServiceSim::DrainReplica(size_t r) {
   MaybeStop(r);
 }
 
+void ServiceSim::KillReplica(size_t r) {
+  if (r >= replicas_.size() || replicas_[r].state == State::kStopped) {
+    throw std::logic_error("KillReplica: replica is not live");
+  }
+  Replica& rep = replicas_[r];
+  if (rep.busy) {
+    sim_.Cancel(rep.end_event);
+    metrics_.replica_busy_ns += (sim_.Now() - rep.run_start).ns();
+    if (rep.in_decode_run) {
+      // The steps of the run that ended by now produced their tokens (as Interrupt counts).
+      const int64_t B = static_cast<int64_t>(rep.running.size());
+      SimTime t = rep.run_start;
+      int64_t done = 0;
+      for (int64_t j = 0; j < rep.run_steps; ++j) {
+        t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
+        if (t > sim_.Now()) break;
+        done = j + 1;
+      }
+      if (done > 0) {
+        if (observer_) {
+          observer_->OnIteration(r, ServiceObserver::Phase::kDecode, rep.run_start, t, B, done);
+        }
+        FinishDecodeSteps(r, done);
+      }
+    }
+    rep.busy = false;
+    rep.in_decode_run = false;
+    NoteBusy(true, rep);
+  }
+  // Everything the replica held, in arrival order. In chunked mode a prefilling request is
+  // also in `waiting`.
+  std::vector<uint32_t> held;
+  for (uint32_t id : rep.running) {
+    Request& q = requests_[id];
+    q.generated += rep.step - q.join_step;
+    held.push_back(id);
+  }
+  for (uint32_t id : rep.waiting) held.push_back(id);
+  for (uint32_t id : rep.prefilling) {
+    if (std::find(rep.waiting.begin(), rep.waiting.end(), id) == rep.waiting.end()) {
+      held.push_back(id);
+    }
+  }
+  for (uint32_t id : held) {
+    requests_[id].prefilled = 0;
+    requests_[id].swapped = false;
+  }
+  std::stable_sort(held.begin(), held.end(), [&](uint32_t a, uint32_t b) {
+    return requests_[a].arrival_s < requests_[b].arrival_s;
+  });
+  metrics_.rerouted += held.size();
+  if (rep.state == State::kDraining) {
+    --draining_;
+  } else {
+    active_.erase(std::find(active_.begin(), active_.end(), static_cast<uint32_t>(r)));
+  }
+  rep = Replica{};
+  rep.state = State::kStopped;
+  if (active_.empty()) {
+    // No replica to take them: they wait ahead of later arrivals, in arrival order.
+    std::deque<uint32_t> merged;
+    std::merge(
+        held.begin(), held.end(), unrouted_.begin(), unrouted_.end(), std::back_inserter(merged),
+        [&](uint32_t a, uint32_t b) { return requests_[a].arrival_s < requests_[b].arrival_s; });
+    unrouted_.swap(merged);
+    return;
+  }
+  // Routed newest first, each to the front of its replica's queue: the oldest ends first.
+  defer_iterate_ = true;
+  for (size_t i = held.size(); i-- > 0;) Route(held[i], true);
+  defer_iterate_ = false;
+  for (uint32_t a : active_) {
+    Replica& other = replicas_[a];
+    if (!other.busy && !other.waiting.empty()) {
+      Iterate(a);
+      NoteBusy(false, other);
+    }
+  }
+}
+
 void ServiceSim::MaybeStop(size_t r) {
   Replica& rep = replicas_[r];
   if (rep.state != State::kDraining || rep.busy || !rep.waiting.empty() || !rep.running.empty() ||
@@ -253,12 +334,12 @@ void ServiceSim::OnArrival() {
   ScheduleNextArrival();
 }
 
-void ServiceSim::Route(uint32_t id) {
+void ServiceSim::Route(uint32_t id, bool front) {
   Request& q = requests_[id];
   const size_t r = active_[router_(UpdateLoads(), router_counter_)];
   Replica& rep = replicas_[r];
   const auto& b = config_.batching;
-  const bool never_fits = q.prompt + 1 + b.kv_block_tokens > perf_.kv_capacity_tokens;
+  const bool never_fits = q.prompt + q.generated + 1 + b.kv_block_tokens > perf_.kv_capacity_tokens;
   const bool queue_full =
       b.max_waiting >= 0 && static_cast<int64_t>(rep.waiting.size()) >= b.max_waiting;
   if (never_fits || queue_full) {
@@ -266,7 +347,7 @@ void ServiceSim::Route(uint32_t id) {
     --metrics_.in_flight;
     FreeRequest(id);
   } else {
-    Enqueue(rep, id, false);
+    Enqueue(rep, id, front);
     if (defer_iterate_) {
       // AddReplica starts the replicas once every held request is queued.
     } else if (!rep.busy) {

@@ -103,6 +103,14 @@ class ServiceSim final : public EventHandler {
   // when a replica is added.
   size_t AddReplica();
   void DrainReplica(size_t r);
+  // The replica's GPUs are gone (a spot instance reclaimed): r (active or draining) stops at
+  // once, without OnReplicaStopped (the caller knows). Tokens already generated are kept,
+  // including the steps of a decode run in progress that ended by now; the iteration in
+  // progress is lost, and so is every KV cache: each request it held goes back to the router
+  // (ahead of later arrivals, in arrival order) and prefills its prompt plus the tokens it
+  // generated again (recompute; KV swapped to the lost host is lost too). Counted in
+  // metrics().rerouted.
+  void KillReplica(size_t r);
   // The active replica holding the fewest requests (the cheapest to drain); the most
   // recently activated among equals.
   size_t LeastLoadedActive() const;
@@ -183,7 +191,9 @@ class ServiceSim final : public EventHandler {
   void FreeRequest(uint32_t id);
   uint64_t Tag(EventKind k, size_t replica) const { return (uint64_t{k} << 32) | replica; }
   void NoteBusy(bool was_busy, const Replica& rep);  // rep is an element of replicas_
-  void Route(uint32_t id);  // to a replica (or rejected); the request is counted in flight
+  // To a replica (or rejected); the request is counted in flight. `front`: ahead of the
+  // replica's waiting requests of its priority (a request moved off a lost replica).
+  void Route(uint32_t id, bool front = false);
   void MaybeStop(size_t r);
 
   Simulator& sim_;

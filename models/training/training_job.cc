@@ -91,6 +91,10 @@ int64_t TrainingJobSim::IterationsAt(SimTime now) const {
 void TrainingJobSim::OnSegmentEnd() {
   m_.iterations_done += segment_iters_;
   Slice("train", phase_start_, sim_.Now(), segment_iters_);
+  AfterSegment();
+}
+
+void TrainingJobSim::AfterSegment() {
   if (m_.iterations_done >= m_.iterations_target) {
     state_ = State::kDone;
     m_.finished = true;
@@ -151,6 +155,59 @@ void TrainingJobSim::OnRestartEnd() {
   StartSegment();
 }
 
+void TrainingJobSim::OnNotice(SimTime reclaim) {
+  if (state_ != State::kTraining || per_checkpoint_ == 0) return;
+  const SimTime now = sim_.Now();
+  if (now + Duration::FromSeconds(f_.checkpoint_write_s) > reclaim) return;  // no time to write
+  const int64_t done = IterationsAt(now) - m_.iterations_done;
+  if (m_.iterations_done + done == committed_) return;  // nothing new to save
+  // End the segment here: the iterations completed so far count, the one running is lost.
+  if (driver_) {
+    driver_->Stop();
+  } else {
+    sim_.Cancel(pending_);
+  }
+  m_.iterations_done += done;
+  Slice("train", phase_start_, now, done);
+  m_.emergency_checkpoints++;
+  AfterSegment();
+}
+
+void TrainingJobSim::Suspend() {
+  if (state_ == State::kDone || state_ == State::kSuspended) return;
+  m_.preemptions++;
+  const SimTime now = sim_.Now();
+  if (state_ == State::kRestarting) {
+    m_.restart_s += (now - phase_start_).seconds();
+    Slice("restart (lost)", phase_start_, now, 0);
+  } else {
+    const int64_t partial = IterationsAt(now) - m_.iterations_done;
+    Slice(state_ == State::kTraining ? "train (lost)" : "checkpoint (lost)", phase_start_, now,
+          partial);
+    m_.lost_work_s += (now - uncommitted_since_).seconds();
+    m_.iterations_done = committed_;
+    if (driver_ && state_ == State::kTraining) driver_->Stop();
+  }
+  sim_.Cancel(pending_);
+  if (driver_) {
+    sim_.Cancel(failure_event_);
+    driver_->AnnounceResume(SimTime::Max());
+  }
+  next_failure_ = SimTime::Max();
+  state_ = State::kSuspended;
+  phase_start_ = now;
+}
+
+void TrainingJobSim::Resume() {
+  if (state_ != State::kSuspended) return;
+  m_.suspended_s += (sim_.Now() - phase_start_).seconds();
+  Slice("no GPUs", phase_start_, sim_.Now(), 0);
+  state_ = State::kRestarting;
+  phase_start_ = sim_.Now();
+  if (driver_) driver_->AnnounceResume(sim_.Now() + Duration::FromSeconds(f_.restart_s));
+  pending_ = sim_.After(Duration::FromSeconds(f_.restart_s), [this] { OnRestartEnd(); });
+}
+
 void TrainingJobSim::Finish(SimTime horizon) {
   if (state_ == State::kTraining) {
     const int64_t done = IterationsAt(horizon) - m_.iterations_done;
@@ -162,6 +219,8 @@ void TrainingJobSim::Finish(SimTime horizon) {
     m_.checkpoint_s += (horizon - phase_start_).seconds();
   } else if (state_ == State::kRestarting) {
     m_.restart_s += (horizon - phase_start_).seconds();
+  } else if (state_ == State::kSuspended) {
+    m_.suspended_s += (horizon - phase_start_).seconds();
   }
 }
 

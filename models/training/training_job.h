@@ -74,9 +74,12 @@ struct TrainingJobMetrics {
   int64_t iterations_target = 0;
   int64_t failures = 0;
   int64_t checkpoints = 0;
-  double lost_work_s = 0;   // training and checkpoint time thrown away by failures
-  double checkpoint_s = 0;  // time spent writing checkpoints
-  double restart_s = 0;     // time spent restarting
+  double lost_work_s = 0;             // training and checkpoint time thrown away by failures
+  double checkpoint_s = 0;            // time spent writing checkpoints
+  double restart_s = 0;               // time spent restarting
+  int64_t preemptions = 0;            // times the job lost its GPUs (spot reclaims)
+  int64_t emergency_checkpoints = 0;  // checkpoints written on a spot notice
+  double suspended_s = 0;             // time without GPUs, waiting for new ones
   bool finished = false;
   double finish_time_s = 0;
 };
@@ -103,9 +106,25 @@ class TrainingJobSim {
   void SetDriver(IterationDriver* driver) { driver_ = driver; }
   int64_t iterations_per_checkpoint() const { return per_checkpoint_; }
 
+  // Spot instances (scenarios/service_fleet.h, TrainingLease). The provider's notice: the
+  // GPUs go at `reclaim`. When the job checkpoints (checkpoint_interval > 0), is training,
+  // has progress not yet in a checkpoint, and a write ends by `reclaim`, it stops the segment
+  // now (the iteration in progress is lost) and writes a checkpoint, then trains on.
+  void OnNotice(SimTime reclaim);
+  // The GPUs are gone now: as a failure, the work since the last completed checkpoint is lost
+  // (a restart in progress is abandoned), but nothing runs until Resume(). No failures are
+  // drawn while suspended. Nothing happens once the job is done or while suspended.
+  void Suspend();
+  // New GPUs are ready: the job restarts (restart_s) and resumes from its checkpoint.
+  // Precondition: suspended.
+  void Resume();
+  bool suspended() const { return state_ == State::kSuspended; }
+
  private:
-  enum class State { kTraining, kCheckpointing, kRestarting, kDone };
+  enum class State { kTraining, kCheckpointing, kRestarting, kSuspended, kDone };
   void StartSegment();
+  // After progress: finished, or write the checkpoint the segment ended at.
+  void AfterSegment();
   void OnSegmentEnd();
   void OnCheckpointEnd();
   void OnFailure();

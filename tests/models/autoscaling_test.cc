@@ -281,5 +281,72 @@ TEST(SwapPreemptionTest, ASwappedSequenceResumesWithoutRecomputingItsTokens) {
   }
 }
 
+TEST(DynamicReplicasTest, AKilledReplicasRequestsKeepTheirTokensAndMoveToAnotherReplica) {
+  // Request 0 (t = 0, 10 output tokens) goes to replica 0: prefill 0-10 ms gives token 1,
+  // decode steps of 10 ms give tokens 2, 3, 4 at 20, 30, 40 ms. Replica 0 is killed at 45 ms
+  // (its spot instance is reclaimed): the step 40-50 ms is lost, 4 tokens are kept. Request 0
+  // goes to replica 1 (idle): it prefills its prompt plus its 4 tokens, 45-55 ms, which gives
+  // token 5; tokens 6..10 take 5 steps, done at 105 ms. TTFT stays 10 ms (the first token
+  // came from replica 0). Busy time: replica 0 ran 0-45 ms, replica 1 45-105 ms: 105 ms.
+  // The same in exact-step mode (the fast-forward's run in progress at 45 ms began at 40 ms).
+  for (bool exact : {false, true}) {
+    Simulator sim;
+    ConstantTime model;
+    auto stream = std::make_unique<ListStream>();
+    stream->list = {{0.0, 100, 10, -1}};
+    auto cfg = TwoReplicas();
+    cfg.exact_steps = exact;
+    ServiceSim svc(sim, cfg, {&model, 100000}, std::move(stream), sim.rng());
+    Recorder rec;
+    svc.SetObserver(&rec);
+    svc.Start();
+    sim.At(SimTime::Zero() + Duration::Milliseconds(45), [&] {
+      svc.KillReplica(0);
+      EXPECT_EQ(svc.ActiveReplicas(), 1);
+      EXPECT_EQ(svc.LiveReplicas(), 1);
+      EXPECT_THROW(svc.KillReplica(0), std::logic_error);  // already gone
+    });
+    sim.Run();
+    const auto& m = svc.metrics();
+    EXPECT_EQ(m.completed, 1u) << "exact " << exact;
+    EXPECT_EQ(m.rerouted, 1u);
+    EXPECT_TRUE(m.Balanced());
+    EXPECT_NEAR(m.overall.e2e_s.max(), 0.105, 1e-9) << "exact " << exact;
+    EXPECT_NEAR(m.overall.ttft_s.max(), 0.010, 1e-9);
+    EXPECT_EQ(m.replica_busy_ns, 105'000'000);
+    EXPECT_TRUE(rec.stopped.empty());  // a killed replica is not reported as stopped
+    EXPECT_EQ(rec.busy.back(), 0);
+  }
+}
+
+TEST(DynamicReplicasTest, RequestsOfTheLastKilledReplicaWaitForTheNextOneInArrivalOrder) {
+  // One replica; requests A (t = 0) and B (t = 5 ms), 3 output tokens each. A prefills 0-10
+  // ms (token 1) while B waits; B prefills 10-20 ms (its token 1), then both decode 20-30 ms
+  // (token 2 each). Killed at 35 ms: A and B keep 2 tokens
+  // each and wait, unrouted, with C (t = 40 ms, 1 token). A new replica at 50 ms takes them
+  // in arrival order: one prefill 50-60 ms of A, B (their 3rd, last token: both done at
+  // 60 ms) and C (its only token, done at 60 ms). E2E: A 60 ms, B 55 ms, C 20 ms.
+  Simulator sim;
+  ConstantTime model;
+  auto stream = std::make_unique<ListStream>();
+  stream->list = {{0.0, 100, 3, -1}, {0.005, 100, 3, -1}, {0.040, 100, 1, -1}};
+  auto cfg = TwoReplicas();
+  cfg.replicas = 1;
+  ServiceSim svc(sim, cfg, {&model, 100000}, std::move(stream), sim.rng());
+  svc.Start();
+  sim.At(SimTime::Zero() + Duration::Milliseconds(35), [&] { svc.KillReplica(0); });
+  sim.At(SimTime::Zero() + Duration::Milliseconds(45), [&] {
+    EXPECT_EQ(svc.Waiting(), 3);  // A, B and C, held for the next replica
+  });
+  sim.At(SimTime::Zero() + Duration::Milliseconds(50), [&] { svc.AddReplica(); });
+  sim.Run();
+  const auto& m = svc.metrics();
+  EXPECT_EQ(m.completed, 3u);
+  EXPECT_EQ(m.rerouted, 2u);
+  EXPECT_TRUE(m.Balanced());
+  EXPECT_NEAR(m.overall.e2e_s.max(), 0.060, 1e-9);
+  EXPECT_NEAR(m.overall.e2e_s.min(), 0.020, 1e-9);
+}
+
 }  // namespace
 }  // namespace fleetsim

@@ -166,6 +166,67 @@ TEST(TrainingJob, CheckpointsStallTraining) {
   EXPECT_DOUBLE_EQ(job.metrics().finish_time_s, 1045);
 }
 
+TEST(TrainingJob, ASpotNoticeCheckpointsAndAReclaimSuspendsUntilResume) {
+  // 10 s iterations, 100 iterations, a checkpoint every 10 iterations written in 5 s, restart
+  // 20 s, no failures. Without spot: 0-100 train, 100-105 checkpoint, 105-205, 205-210,
+  // then iterations 21-30 from 210 s.
+  // Notice at 250 s, reclaim at 370 s: 24 iterations are done (4 of the segment); a 5 s write
+  // ends by 370 s, so the job stops the segment and writes an emergency checkpoint, 250-255 s
+  // (committed 24). Iterations 25-34 run 255-355 s, checkpoint 355-360 s (committed 34).
+  // The reclaim at 370 s loses 1 iteration (10 s since the checkpoint): back to 34.
+  // New GPUs at 400 s (30 s suspended): restart 400-420 s, then 66 iterations: six segments
+  // of 10 + checkpoint (6 x 105 s = 630 s, to 1,050 s) and 6 more: done at 1,110 s.
+  // Checkpoints: 2 before the notice, the emergency one, 1 at 355 s, 6 after: 10.
+  Simulator sim(1);
+  TrainingFailures f;
+  f.checkpoint_interval_s = 100;
+  f.checkpoint_write_s = 5;
+  f.restart_s = 20;
+  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, f, sim.rng().Stream("toy"), nullptr);
+  job.Start();
+  sim.At(SimTime::Zero() + Duration::Seconds(250),
+         [&] { job.OnNotice(SimTime::Zero() + Duration::Seconds(370)); });
+  sim.At(SimTime::Zero() + Duration::Seconds(370), [&] {
+    job.Suspend();
+    EXPECT_TRUE(job.suspended());
+    EXPECT_EQ(job.IterationsAt(sim.Now()), 34);
+  });
+  sim.At(SimTime::Zero() + Duration::Seconds(400), [&] { job.Resume(); });
+  sim.Run();
+  const auto& m = job.metrics();
+  EXPECT_TRUE(m.finished);
+  EXPECT_DOUBLE_EQ(m.finish_time_s, 1110);
+  EXPECT_EQ(m.emergency_checkpoints, 1);
+  EXPECT_EQ(m.checkpoints, 10);
+  EXPECT_EQ(m.preemptions, 1);
+  EXPECT_DOUBLE_EQ(m.lost_work_s, 10);
+  EXPECT_DOUBLE_EQ(m.suspended_s, 30);
+  EXPECT_DOUBLE_EQ(m.restart_s, 20);
+}
+
+TEST(TrainingJob, ANoticeTooShortForTheWriteLosesTheWorkSinceTheLastCheckpoint) {
+  // As above, but the reclaim comes 3 s after the notice (250 -> 253 s): a 5 s write does not
+  // fit, so no emergency checkpoint. The reclaim loses 253 - 210 = 43 s (4 iterations and
+  // part of a fifth): back to 20 iterations. New GPUs at 300 s: restart 300-320 s, 80
+  // iterations: 7 segments + checkpoints (735 s, to 1,055 s) and 10 more: done at 1,155 s.
+  Simulator sim(1);
+  TrainingFailures f;
+  f.checkpoint_interval_s = 100;
+  f.checkpoint_write_s = 5;
+  f.restart_s = 20;
+  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, f, sim.rng().Stream("toy"), nullptr);
+  job.Start();
+  sim.At(SimTime::Zero() + Duration::Seconds(250),
+         [&] { job.OnNotice(SimTime::Zero() + Duration::Seconds(253)); });
+  sim.At(SimTime::Zero() + Duration::Seconds(253), [&] { job.Suspend(); });
+  sim.At(SimTime::Zero() + Duration::Seconds(300), [&] { job.Resume(); });
+  sim.Run();
+  const auto& m = job.metrics();
+  EXPECT_EQ(m.emergency_checkpoints, 0);
+  EXPECT_DOUBLE_EQ(m.lost_work_s, 43);
+  EXPECT_DOUBLE_EQ(m.finish_time_s, 1155);
+}
+
 TEST(TrainingJob, SampledGoodputMatchesTheExpectation) {
   // Job failure rate 1 / 10,000 s (1e-5 per GPU-second x 10 GPUs), checkpoints every 1,000
   // s of work (100 iterations), written in 10 s, restart 100 s. Expected wall time per

@@ -1,10 +1,12 @@
 // Pools, billing and autoscaling in runs (scenarios/service_fleet.h).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "models/pricing/spot.h"
 #include "scenarios/service_fleet.h"
 #include "tests/scenarios/run_cli.h"
 #include "tests/temp_path.h"
@@ -99,6 +101,129 @@ TEST(PoolLedgerTest, OwnedPoolsHoldTheirServersAndRefuseMore) {
   EXPECT_EQ(second->ready, At(10));
   EXPECT_FALSE(pool.Acquire(1, At(10)));
   EXPECT_EQ(pool.units(), 2);
+}
+
+// Records what a spot pool tells a claim's holder.
+struct SpotRecorder final : ClaimHolder {
+  Simulator* sim = nullptr;
+  std::vector<std::pair<uint64_t, double>> notices;  // (claim, reclaim time s)
+  std::vector<std::pair<uint64_t, double>> lost;     // (claim, when)
+  std::vector<double> available;                     // when
+  void OnSpotNotice(uint64_t id, SimTime reclaim) override {
+    notices.emplace_back(id, reclaim.seconds());
+  }
+  void OnClaimLost(uint64_t id) override { lost.emplace_back(id, sim->Now().seconds()); }
+  void OnPoolAvailable() override { available.push_back(sim->Now().seconds()); }
+};
+
+TEST(PoolLedgerTest, ASpotInterruptionTakesBackItsInstancesAndStopsTheirBilling) {
+  // A spot pool of 8-GPU instances at $1 per GPU-hour, per-second billing; interruptions hit
+  // every instance (gang 100 %) with a 120 s notice. Two 8-GPU claims at t = 0 hold two
+  // instances. The process draws from the run's stream "spot/s", so the same stream here
+  // gives the first interruption i (notice, reclaim, return of capacity).
+  PricedPool spec;
+  spec.name = "s";
+  spec.cloud = true;
+  spec.gpus_per_unit = 8;
+  spec.cloud_pool.name = "s";
+  spec.cloud_pool.gpus_per_instance = 8;
+  spec.cloud_pool.plan = CloudPlan::kSpot;
+  spec.cloud_pool.usd_per_gpu_s = 1.0 / 3600;
+  spec.cloud_pool.on_demand_usd_per_gpu_s = 3.0 / 3600;
+  spec.cloud_pool.spot = {120, 3 * 3600.0, 1.0, 1800, 1.0};
+  const SpotInterruption i =
+      SpotAvailability::ForPool(spec.cloud_pool.spot, RngStreams(5, 0), "s").Peek();
+  ASSERT_GT(i.notice_s, 0);
+  Simulator sim(5, 0);
+  CostModel costs;
+  PoolLedger pool(spec, costs, costs.AddCloudPool(spec.cloud_pool));
+  SpotRecorder rec;
+  rec.sim = &sim;
+  pool.Listen(&rec);
+  pool.StartSpot(sim);
+  const auto a = pool.AcquireWarm(8, sim.Now(), &rec);
+  const auto b = pool.AcquireWarm(8, sim.Now(), &rec);
+  ASSERT_TRUE(a && b);
+  const SimTime notice = SimTime::Zero() + Duration::FromSeconds(i.notice_s);
+  const SimTime reclaim = SimTime::Zero() + Duration::FromSeconds(i.reclaim_s);
+  sim.At(notice, [&] {
+    // From the notice the pool provisions nothing (the two instances are full anyway).
+    EXPECT_FALSE(pool.available());
+    EXPECT_FALSE(pool.Acquire(8, sim.Now(), &rec));
+  });
+  sim.Run(SimTime::Zero() + Duration::FromSeconds(i.available_again_s + 1));
+  // Both claims heard the notice (reclaim 120 s later) and were lost at the reclaim.
+  ASSERT_EQ(rec.notices.size(), 2u);
+  EXPECT_NEAR(rec.notices[0].second, reclaim.seconds(), 1e-9);
+  ASSERT_EQ(rec.lost.size(), 2u);
+  EXPECT_EQ(rec.lost[0].first, a->id);
+  EXPECT_EQ(rec.lost[1].first, b->id);
+  EXPECT_NEAR(rec.lost[0].second, reclaim.seconds(), 1e-9);
+  // Capacity came back once, and the pool is empty.
+  ASSERT_EQ(rec.available.size(), 1u);
+  EXPECT_NEAR(rec.available[0],
+              (SimTime::Zero() + Duration::FromSeconds(i.available_again_s)).seconds(), 1e-9);
+  EXPECT_TRUE(pool.available());
+  EXPECT_EQ(pool.units(), 0);
+  EXPECT_EQ(pool.gpus_held(), 0);
+  EXPECT_EQ(pool.spot_stats().interruptions, 1);
+  EXPECT_EQ(pool.spot_stats().instances_hit, 2);
+  EXPECT_EQ(pool.spot_stats().instances_reclaimed, 2);
+  // Unavailable from the notice to the return of capacity.
+  EXPECT_NEAR(pool.spot_stats().unavailable_s,
+              (SimTime::Zero() + Duration::FromSeconds(i.available_again_s) - notice).seconds(),
+              1e-9);
+  // Billing stopped at the reclaim: 16 GPUs x ceil(reclaim) seconds at $1 per GPU-hour, all
+  // of it spot (no tear-down: the provider took them).
+  const double billed_s = std::ceil(reclaim.seconds());
+  const CostBreakdown c = costs.Total(sim.Now());
+  EXPECT_NEAR(c.cloud_spot_usd, 16 * billed_s / 3600, 1e-9);
+  EXPECT_NEAR(c.total_usd(), c.cloud_spot_usd, 1e-12);
+  // A new claim now provisions a new instance.
+  EXPECT_TRUE(pool.Acquire(8, sim.Now(), &rec));
+}
+
+TEST(FleetRunTest, AFixedReplicaOnSpotMovesToItsFallbackPoolAtTheNotice) {
+  // One Llama-2-70B TP 8 replica on a spot p5 instance, on-demand p5 as the fallback; light
+  // load (0.2 requests/s of 256 + 64 tokens: a request takes ~2 s). Spot interruptions
+  // (tests/data/fleet/spot-fallback.yaml: mean available 3 h, unavailable 1 h, notice 2 min,
+  // gang 100 %) come from the stream "spot/spot" of seed 3, reproduced here.
+  // At the first notice t the replica drains (its few requests finish within seconds, long
+  // before the reclaim) and a replacement is asked of the pools: spot provisions nothing
+  // until capacity returns, so it comes from on-demand, held from t to the end of the 12 h.
+  // A fixed fleet stays there: later interruptions hit no instance.
+  SpotParams sp{120, 3 * 3600.0, 1.0, 3600, 1.0};
+  SpotAvailability process = SpotAvailability::ForPool(sp, RngStreams(3, 0), "spot");
+  const double t = process.Peek().notice_s;
+  ASSERT_LT(t, 40000.0) << "the test needs an interruption inside the 12 h";
+  int64_t interruptions = 0;
+  while (process.Peek().notice_s < 43200) {
+    process.Next();
+    ++interruptions;
+  }
+  const std::string out = testing::TempPath("fleet_spot");
+  const auto r = RunCli("run " + ShellQuote(Data("fleet/spot-fallback.yaml")) + " --quiet -o " +
+                        ShellQuote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(Read(out + "/summary.json"));
+  const auto& svc = s["services"][0];
+  EXPECT_TRUE(svc["accounted"].get<bool>());
+  EXPECT_EQ(svc["rejected"], 0);
+  const auto& spot = svc["scaling"]["spot"];
+  EXPECT_EQ(spot["notices"], 1);
+  EXPECT_EQ(spot["replacements"], 1);
+  EXPECT_EQ(spot["replicas_lost"], 0);
+  const auto& pools = s["costs"]["pools"];
+  EXPECT_EQ(pools[0]["spot"]["interruptions"], interruptions);
+  EXPECT_EQ(pools[0]["spot"]["instances_hit"], 1);
+  EXPECT_EQ(pools[0]["spot"]["instances_reclaimed"], 0);  // drained and released first
+  // Spot held 8 GPUs from 0 until the drain ended, within the 120 s notice.
+  const double spot_held = pools[0]["provisioned_gpu_s"].get<double>();
+  EXPECT_GE(spot_held, 8 * t - 1e-6);
+  EXPECT_LE(spot_held, 8 * (t + 120));
+  // On-demand held 8 GPUs from the notice (to the nanosecond) to the end.
+  const double t_ns = (SimTime::Zero() + Duration::FromSeconds(t)).seconds();
+  EXPECT_NEAR(pools[1]["provisioned_gpu_s"].get<double>(), 8 * (43200 - t_ns), 1e-3);
 }
 
 TEST(FleetRunTest, AFixedFleetOnACloudPoolIsBilledByTheInstanceHour) {
