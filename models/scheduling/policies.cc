@@ -335,33 +335,37 @@ class CheapestGpuPlacement final : public Placement {
 
 // S8, model affinity for inference: a job that serves a model goes where its weights already
 // are (warm GPUs: free GPUs whose resident model is the job's), so fewer starts pay a weight
-// load. A gang takes warm GPUs only, in the first pool the job may use that has at least the
-// gang's size of them, filling the nodes with the most warm GPUs first (one node when one
-// node holds them all; ties to the lower node). A fractional shard takes the warm GPU with
-// room whose room is smallest. Otherwise (no such pool or GPU, or a job without a model) it
-// places as best_fit does: every GPU of a partly warm gang would wait for the load anyway.
-// Cost: one scan of the free GPUs of the job's pools per placement of a job with a model.
+// load; and starts that must load, or jobs without a model, go to GPUs that hold no model
+// (blank), so other models' warm GPUs stay warm. A gang takes warm GPUs only, in the first pool
+// the job may use that has at least the gang's size of them, filling the nodes with the most
+// warm GPUs first (one node when one node holds them all; ties to the lower node); else blank
+// GPUs the same way; else it places as best_fit does. A fractional shard takes the warm GPU
+// with room whose room is smallest, else as best_fit does.
+// Cost: a scan of the free GPUs of the job's pools per placement.
 class ModelAffinityPlacement final : public Placement {
  public:
   int32_t Place(const Job& j, const SchedulerContext& ctx,
                 std::vector<int32_t>* gpus) const override {
     const ClusterState& c = ctx.cluster();
     const int32_t m = j.spec.model;
-    if (m >= 0 && j.spec.share < 100) {
-      const int32_t g = WarmShard(j, c);
+    if (j.spec.share < 100) {
+      const int32_t g = m >= 0 ? WarmShard(j, c) : -1;
       if (g >= 0) {
         gpus->push_back(g);
         return c.node_pool(c.gpu_node(g));
       }
-    } else if (m >= 0) {
+      return PlaceShard(j, ctx, true, gpus);
+    }
+    // The job's model, then no model (-1 twice for a job without one: harmless).
+    for (const int32_t want : {m, -1}) {
       for (int32_t p = 0; p < c.num_pools(); ++p) {
         if ((j.pool_mask >> p & 1) && c.pool_free(p) >= j.spec.gpus &&
-            TakeWarm(c, p, m, j.spec.gpus, gpus)) {
+            TakeWarm(c, p, want, j.spec.gpus, gpus)) {
           return p;
         }
       }
+      if (m < 0) break;
     }
-    if (j.spec.share < 100) return PlaceShard(j, ctx, true, gpus);
     for (int32_t p = 0; p < c.num_pools(); ++p) {
       if ((j.pool_mask >> p & 1) && c.BestFit(p, j.spec.gpus, gpus)) return p;
     }
@@ -372,7 +376,8 @@ class ModelAffinityPlacement final : public Placement {
   static bool Warm(const ClusterState& c, int32_t g, int32_t m) {
     return c.gpu_free(g) && c.gpu(g).resident_model == m;
   }
-  // k warm GPUs of pool p, nodes with the most warm GPUs first; false if fewer than k.
+  // k free GPUs of pool p holding model m (-1: none), nodes with the most such GPUs first;
+  // false if fewer than k.
   static bool TakeWarm(const ClusterState& c, int32_t p, int32_t m, int32_t k,
                        std::vector<int32_t>* gpus) {
     std::vector<std::pair<int32_t, int32_t>> nodes;  // (-warm GPUs, node)

@@ -142,6 +142,14 @@ PolicyScenario LoadPolicyScenario(const std::string& path,
     }
     pr.Finish();
   }
+  if (auto n = r.Optional("outputs")) {
+    MapReader o(*n);
+    if (auto i = o.Optional("timeseries_interval")) {
+      s.timeseries_interval_s = i->AsDuration().seconds();
+      if (!(s.timeseries_interval_s > 0)) i->Fail("timeseries_interval must be greater than zero");
+    }
+    o.Finish();
+  }
   s.workload = ReadJobWorkload(jobs, catalog, s.horizon_s);
   r.Finish();
   // A class restricted to GPU types the cluster lacks would have every job rejected.

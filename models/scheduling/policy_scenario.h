@@ -14,6 +14,7 @@
 //   scheduler: {queue: fifo, placement: best_fit, preemption: none}   # policy.h
 //   policies:                        # optional named combinations for --policies
 //     tiresias: {queue: las, preemption: rank, placement: packed}
+//   outputs: {timeseries_interval: "5 min"}   # optional, for `fleetsim run` (default 1 min)
 //
 // The sections are also readable on their own (ReadClusterSpec, ReadJobWorkload,
 // ReadPolicySpec), so the general scenario loader can embed them.
@@ -37,6 +38,7 @@ struct PolicyScenario {
   std::string description;
   uint64_t seed = 1;
   double horizon_s = kNoTime;
+  double timeseries_interval_s = 60;  // rows of `fleetsim run`'s timeseries.csv
   ClusterSpec cluster;
   std::shared_ptr<const JobWorkload> workload;
   PolicySpec base;                                 // the scheduler: section (defaults where absent)

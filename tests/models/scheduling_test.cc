@@ -365,15 +365,30 @@ TEST(ModelAffinityTest, AGangTakesWarmGpusAllOrNothing) {
   EXPECT_DOUBLE_EQ(ma.metrics.weight_load_gpu_h * 3600, 10);
 }
 
-TEST(ModelAffinityTest, APartlyWarmGangFallsBackToBestFit) {
-  // One node of 4 GPUs. s1 (A, 1 GPU, 100 s) at 0 and u (no model, 1 GPU, 20 s) at 0: GPUs 0
-  // and 1 (best fit fills node 0 in index order). At 200 s2 (A, 2 GPUs): only GPU 0 holds A, a
-  // 2-GPU gang cannot be all warm, so best fit places it (GPUs 0, 1) and it loads.
+TEST(ModelAffinityTest, ColdStartsKeepOtherModelsWarm) {
+  // One node of 4 GPUs. At 0 s1 (A, 1 GPU, 100 s) and u (no model, 1 GPU, 20 s). At 200, on
+  // an idle node, s2 (A, 2 GPUs) and then b (B, 1 GPU); at 250 s3 (A, 1 GPU); 100 s each. The
+  // snapshot at 260 shows where they run.
   const std::vector<JobSpec> jobs = {Serve("s1", 0, 1, 100, 0), J("u", 0, 1, 20),
-                                     Serve("s2", 200, 2, 100, 0)};
-  const Outcome ma = Simulate(Pool(1, 4), Spec("fifo+model_affinity"), jobs, TwoModels(), 210);
-  EXPECT_EQ(ma.gpus("s2"), (std::vector<int32_t>{0, 1}));
+                                     Serve("s2", 200, 2, 100, 0), Serve("b", 200, 1, 100, 1),
+                                     Serve("s3", 250, 1, 100, 0)};
+  const Outcome ma = Simulate(Pool(1, 4), Spec("fifo+model_affinity"), jobs, TwoModels(), 260);
+  // s1 took GPU 0 (no GPU held A: the first blank one), which keeps A after it ends; u,
+  // without a model, took blank GPU 1. s2 needs 2 GPUs holding A and only GPU 0 does: it
+  // loads anyway, so it takes blank GPUs 1 and 2 (lowest first) rather than evicting A from
+  // GPU 0. b must load too and takes the last blank GPU, 3. s3 finds GPU 0 still holding A: no
+  // load.
+  EXPECT_EQ(ma.gpus("s2"), (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(ma.gpus("b"), (std::vector<int32_t>{3}));
+  EXPECT_EQ(ma.gpus("s3"), (std::vector<int32_t>{0}));
   EXPECT_EQ(ma.jobs.at("s2").weight_loads, 1);
+  EXPECT_EQ(ma.jobs.at("s3").weight_loads, 0);
+  // Best fit fills from GPU 0: s2 on 0 and 1 (A now on both), b on 2, and s3 on 3, which
+  // holds nothing: it loads.
+  const Outcome bf = Simulate(Pool(1, 4), Spec("fifo+best_fit"), jobs, TwoModels(), 260);
+  EXPECT_EQ(bf.gpus("s2"), (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(bf.gpus("s3"), (std::vector<int32_t>{3}));
+  EXPECT_EQ(bf.jobs.at("s3").weight_loads, 1);
 }
 
 // Two pools: an old GPU at half the reference speed for $1/h and a new one at twice it for

@@ -95,3 +95,71 @@ TEST(BenchPoliciesTest, TraceRunsPrintWhatWasSkipped) {
 
 }  // namespace
 }  // namespace fleetsim
+
+namespace fleetsim {
+namespace {
+
+// The runs.csv field `key` of the row whose policy is `policy`.
+std::string RunsField(const std::string& runs, const std::string& policy, const std::string& key) {
+  std::istringstream in(runs);
+  std::string header, line;
+  std::getline(in, header);
+  auto split = [](const std::string& s) {
+    std::vector<std::string> v;
+    std::stringstream ss(s);
+    for (std::string f; std::getline(ss, f, ',');) v.push_back(f);
+    return v;
+  };
+  const auto cols = split(header);
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    if (f[0] != policy) continue;
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (cols[i] == key) return f[i];
+    }
+  }
+  return "";
+}
+
+TEST(RunPolicyScenarioTest, RunIsTheSameSimulationAsBenchPolicies) {
+  // `fleetsim run` on a policy scenario runs one policy with the scenario's seed; its metrics
+  // must be those bench-policies reports for that policy and seed (1 seed = the scenario's).
+  const std::string file = std::string(FLEETSIM_SOURCE_DIR) + "/scenarios/inference-affinity.yaml";
+  const auto bench_dir = OutDir("run_vs_bench");
+  const auto b =
+      RunCli("bench-policies " + ShellQuote(file) +
+             " --seeds 1 --policies first_fit --threads 1 -o " + ShellQuote(bench_dir.string()));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto run_dir = OutDir("run_first_fit");
+  const auto r = RunCli("run " + ShellQuote(file) + " --policy first_fit --quiet -o " +
+                        ShellQuote(run_dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("policy 'first_fit'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weight loads"), std::string::npos) << r.out;
+  std::ifstream in(run_dir / "summary.json");
+  const nlohmann::json s = nlohmann::json::parse(in);
+  const std::string runs = Slurp(bench_dir / "runs.csv");
+  const auto& m = s["scheduler"];
+  EXPECT_EQ(m["placement"], "first_fit");
+  EXPECT_EQ(std::to_string(m["completed"].get<int64_t>()),
+            RunsField(runs, "first_fit", "completed"));
+  EXPECT_EQ(std::to_string(m["weight_loads"].get<int64_t>()),
+            RunsField(runs, "first_fit", "weight_loads"));
+  EXPECT_NEAR(m["jct_mean_s"].get<double>(), std::stod(RunsField(runs, "first_fit", "jct_mean_s")),
+              1e-6 * m["jct_mean_s"].get<double>());
+  EXPECT_NEAR(m["weight_load_gpu_h"].get<double>(),
+              std::stod(RunsField(runs, "first_fit", "weight_load_gpu_h")), 1e-6);
+  // The time series ends with every job completed and no GPU held.
+  const std::string ts = Slurp(run_dir / "timeseries.csv");
+  EXPECT_EQ(ts.rfind("time_s,scheduler.jobs_waiting,scheduler.jobs_running,", 0), 0u);
+  const std::string last = ts.substr(ts.rfind('\n', ts.size() - 2) + 1);
+  EXPECT_NE(last.find(",0,0," + std::to_string(m["completed"].get<int64_t>()) + ",0,0,"),
+            std::string::npos)
+      << last;
+  EXPECT_TRUE(std::filesystem::exists(run_dir / "report.html"));
+  std::filesystem::remove_all(bench_dir);
+  std::filesystem::remove_all(run_dir);
+}
+
+}  // namespace
+}  // namespace fleetsim

@@ -41,6 +41,9 @@ const Case kCases[] = {
     {"llama-65b-a100", ""},
     {"llama3-405b-h100", ""},
     {"two-jobs-shared-uplinks", ""},
+    // Policy scenarios: one run of the scheduler: section (scenarios/policy_run.h).
+    {"policy-study", ""},
+    {"inference-affinity", ""},
 };
 
 std::string Read(const std::string& path) {
@@ -130,14 +133,13 @@ INSTANTIATE_TEST_SUITE_P(Shipped, GoldenTest, ::testing::ValuesIn(kCases),
 
 TEST(GoldenCoverageTest, EveryShippedRunScenarioHasAGolden) {
   // Every scenarios/*.yaml that `fleetsim run` takes must be in kCases, so a new scenario
-  // cannot ship without a golden. policy-study.yaml is for bench-policies (tested in
-  // bench_policies_test.cc); the compare and size studies live in scenarios/studies/.
+  // cannot ship without a golden (policy scenarios included: `run` takes them too); the
+  // compare and size studies live in scenarios/studies/.
   int checked = 0;
   for (const auto& e :
        std::filesystem::directory_iterator(std::string(FLEETSIM_SOURCE_DIR) + "/scenarios")) {
     if (e.path().extension() != ".yaml") continue;
     const std::string name = e.path().stem().string();
-    if (name == "policy-study") continue;
     bool found = false;
     for (const auto& c : kCases) found |= name == c.scenario;
     EXPECT_TRUE(found) << "scenarios/" << name << ".yaml has no golden summary test";
