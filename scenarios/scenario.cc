@@ -1,6 +1,7 @@
 #include "scenarios/scenario.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -137,6 +138,12 @@ PricedPool ReadPool(const ConfigNode& node, const PriceCatalog& prices, const Ca
         if (p.cloud_pool.max_instances < 0) n->Fail("max_instances must not be negative");
       }
       if (auto n = r.Optional("startup")) p.cloud_pool.startup_s = n->AsDuration().seconds();
+      if (auto n = r.Optional("capacity_lead_time")) {
+        // "never": max_instances is a hard cap (e.g. a commitment and nothing beyond it).
+        p.cloud_pool.capacity_lead_time_s = n->AsString() == "never"
+                                                ? std::numeric_limits<double>::infinity()
+                                                : n->AsDuration().seconds();
+      }
       if (auto sp = r.Optional("spot")) {
         if (plan != CloudPlan::kSpot) sp->Fail("'spot' parameters need plan: spot");
         ReadSpotOverrides(*sp, p.cloud_pool.spot);

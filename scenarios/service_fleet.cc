@@ -1,6 +1,7 @@
 #include "scenarios/service_fleet.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -92,6 +93,7 @@ std::optional<GpuClaim> PoolLedger::Acquire(int64_t gpus, SimTime now, ClaimHold
   if (!claim) {
     ++shortfalls_;
     if (spec_->cloud && available_ && spec_->max_units > 0 &&
+        std::isfinite(spec_->cloud_pool.capacity_lead_time_s) &&
         (!capacity_requested_until_ || *capacity_requested_until_ <= now)) {
       const int64_t per = spec_->gpus_per_unit;
       capacity_requested_until_ = costs_->RequestCapacity(id_, (gpus + per - 1) / per, now);

@@ -133,6 +133,12 @@ void ConfigDocument::ApplyOverride(const std::string& assignment) {
       } catch (...) {
         throw InputError("--set '" + assignment + "': bad list index");
       }
+      // One past the end of a list, as the last step of the path, appends to it.
+      if (node->kind == ConfigValue::Kind::kSequence && index == node->items.size() &&
+          close + 1 == path.size()) {
+        node->items.emplace_back();
+        node->items.back().origin = origin;
+      }
       if (node->kind != ConfigValue::Kind::kSequence || index >= node->items.size()) {
         throw InputError("--set '" + assignment + "': " + walked + " has no element [" +
                          std::to_string(index) + "]");

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -80,6 +81,36 @@ TEST(PoolLedgerTest, CloudInstancesAreSharedSplitCappedAndReleased) {
   pool.Release(*a2, At(5000));
   EXPECT_EQ(pool.units(), 1);
   EXPECT_EQ(pool.gpus_held(), 4);
+}
+
+TEST(PoolLedgerTest, ANeverLeadTimeMakesTheCapHard) {
+  // A 1-year commitment of 2 instances capped at 2 with capacity_lead_time never: a third
+  // instance is refused now and later (the pool asks for no capacity), and both instances
+  // are covered by the commitment (no on-demand charge).
+  PricedPool spec;
+  spec.name = "c";
+  spec.cloud = true;
+  spec.gpus_per_unit = 8;
+  spec.max_units = 2;
+  spec.cloud_pool.name = "c";
+  spec.cloud_pool.gpus_per_instance = 8;
+  spec.cloud_pool.plan = CloudPlan::kCommitted1y;
+  spec.cloud_pool.committed_instances = 2;
+  spec.cloud_pool.usd_per_gpu_s = 2.0 / 3600;
+  spec.cloud_pool.on_demand_usd_per_gpu_s = 3.0 / 3600;
+  spec.cloud_pool.max_instances = 2;
+  spec.cloud_pool.capacity_lead_time_s = std::numeric_limits<double>::infinity();
+  CostModel costs;
+  PoolLedger pool(spec, costs, costs.AddCloudPool(spec.cloud_pool));
+  ASSERT_TRUE(pool.AcquireWarm(8, At(0)));
+  ASSERT_TRUE(pool.AcquireWarm(8, At(0)));
+  EXPECT_FALSE(pool.Acquire(8, At(10)));
+  EXPECT_FALSE(pool.Acquire(8, At(100000)));
+  EXPECT_EQ(pool.shortfalls(), 2);
+  // 1 h: the commitment, 2 x 8 GPUs x $2 = $32, and nothing on demand.
+  const CostBreakdown c = costs.Total(At(3600));
+  EXPECT_NEAR(c.cloud_committed_usd, 32.0, 1e-9);
+  EXPECT_EQ(c.cloud_on_demand_usd, 0.0);
 }
 
 TEST(PoolLedgerTest, OwnedPoolsHoldTheirServersAndRefuseMore) {

@@ -136,5 +136,19 @@ TEST(ConfigOverrideTest, SetReplacesAddsAndNamesTheOverrideInErrors) {
   EXPECT_THROW(ConfigDocument::LoadFile(path, {"novalue"}), InputError);
 }
 
+TEST(ConfigOverrideTest, AnIndexOnePastTheEndAppendsToAList) {
+  // services has one element: [1] appends a second, [3] is still out of range, and an
+  // appended element cannot be walked into (services[2].name: [2] is past the new end).
+  const std::string path = testing::TempPath("ov_append.yaml");
+  std::ofstream(path) << "services:\n  - name: a\n";
+  auto doc = ConfigDocument::LoadFile(path, {"services[1]={name: b, replicas: 3}"});
+  const ConfigNode services = doc->Root().Get("services");
+  ASSERT_EQ(services.Items().size(), 2u);
+  EXPECT_EQ(services.At(1).Get("name").AsString(), "b");
+  EXPECT_EQ(services.At(1).Get("replicas").AsInt(), 3);
+  EXPECT_THROW(ConfigDocument::LoadFile(path, {"services[3]={name: c}"}), InputError);
+  EXPECT_THROW(ConfigDocument::LoadFile(path, {"services[1].name=c"}), InputError);
+}
+
 }  // namespace
 }  // namespace fleetsim
