@@ -157,6 +157,7 @@ POLICY_BENCH(BM_PriorityPreemptive, "queue=priority+preemption=priority+greedy")
 POLICY_BENCH(BM_Tiresias, "las+rank+greedy");
 POLICY_BENCH(BM_BestFit, "fifo+greedy+best_fit");
 POLICY_BENCH(BM_Packed, "fifo+greedy+packed");
+POLICY_BENCH(BM_ModelAffinity, "fifo+greedy+model_affinity");
 POLICY_BENCH(BM_FastestGpu, "fifo+greedy+fastest_gpu");
 POLICY_BENCH(BM_CheapestGpu, "fifo+greedy+cheapest_gpu");
 POLICY_BENCH(BM_DeadlineAdmission, "fifo+greedy+admission=deadline");
