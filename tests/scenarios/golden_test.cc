@@ -41,6 +41,8 @@ const Case kCases[] = {
     {"llama-65b-a100", ""},
     {"llama3-405b-h100", ""},
     {"two-jobs-shared-uplinks", ""},
+    {"chatbot-spot", ""},  // whole: its spot interruptions and the spike
+    {"training-on-spot", ""},
     // Policy scenarios: one run of the scheduler: section (scenarios/policy_run.h).
     {"policy-study", ""},
     {"inference-affinity", ""},
