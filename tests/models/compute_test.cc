@@ -306,7 +306,9 @@ TEST(TransformerOpsTest, MaterialisingAttentionKernelsMoveTheScoresByHand) {
   const OpList n = TrainingMicroBatchOps(m, s, o);
   for (const auto& op : n.ops) {
     EXPECT_NE(op.name, "attn_dropout");
-    if (op.name == "residual_add") EXPECT_DOUBLE_EQ(op.Bytes(), 6.0 * 2048 * 2304);
+    if (op.name == "residual_add") {
+      EXPECT_DOUBLE_EQ(op.Bytes(), 6.0 * 2048 * 2304);
+    }
   }
 }
 
