@@ -115,6 +115,11 @@ size_t ServiceSim::AddReplica() {
   defer_iterate_ = true;
   for (uint32_t id : held) Route(id);
   defer_iterate_ = false;
+  StartIdleReplicasWithWork();
+  return r;
+}
+
+void ServiceSim::StartIdleReplicasWithWork() {
   for (uint32_t a : active_) {
     Replica& rep = replicas_[a];
     if (!rep.busy && !rep.waiting.empty()) {
@@ -122,7 +127,6 @@ size_t ServiceSim::AddReplica() {
       NoteBusy(false, rep);
     }
   }
-  return r;
 }
 
 size_t ServiceSim::LeastLoadedActive() const {
@@ -219,13 +223,7 @@ void ServiceSim::KillReplica(size_t r) {
   defer_iterate_ = true;
   for (size_t i = held.size(); i-- > 0;) Route(held[i], true);
   defer_iterate_ = false;
-  for (uint32_t a : active_) {
-    Replica& other = replicas_[a];
-    if (!other.busy && !other.waiting.empty()) {
-      Iterate(a);
-      NoteBusy(false, other);
-    }
-  }
+  StartIdleReplicasWithWork();
 }
 
 void ServiceSim::MaybeStop(size_t r) {

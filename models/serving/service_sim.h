@@ -195,6 +195,8 @@ class ServiceSim final : public EventHandler {
   // replica's waiting requests of its priority (a request moved off a lost replica).
   void Route(uint32_t id, bool front = false);
   void MaybeStop(size_t r);
+  // After routing with defer_iterate_: starts every idle active replica that has work.
+  void StartIdleReplicasWithWork();
 
   Simulator& sim_;
   ServiceConfig config_;
