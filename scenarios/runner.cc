@@ -210,8 +210,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     std::vector<PoolLedger*> chain;
     for (const auto& name : spec.pools) chain.push_back(ledger_of(name));
     run.fleet = std::make_unique<ServiceFleet>(sim, spec, *run.sim, std::move(chain),
-                                               run.bound.weights_bytes_per_gpu,
-                                               run.observer.get());
+                                               run.bound.weights_bytes_per_gpu, run.observer.get());
     run.sim->SetObserver(run.fleet.get());
     run.fleet->Start();
     run.sim->Start();
@@ -467,9 +466,8 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       a["swaps_in"] = f.swaps_in;
       a["swaps_out"] = f.swaps_out;
       a["weights_load_s"] = s.fleet->weights_load_s();
-      const bool on_spot = std::any_of(spec.pools.begin(), spec.pools.end(), [&](const auto& n) {
-        return ledger_of(n)->is_spot();
-      });
+      const bool on_spot = std::any_of(spec.pools.begin(), spec.pools.end(),
+                                       [&](const auto& n) { return ledger_of(n)->is_spot(); });
       if (on_spot) {
         a["spot"] = {{"notices", f.spot_notices},
                      {"replicas_lost", f.replicas_lost},
