@@ -50,7 +50,9 @@ TEST(TraceWriterTest, WritesValidTraceEventJsonWithTracksSlicesAndCounters) {
       EXPECT_EQ(e["args"]["layer"].get<int>(), 3);
     }
     if (e["ph"] == "X" && e["name"] == "all-reduce \"tp\"") ++slices;  // escaped and back
-    if (e["ph"] == "C") EXPECT_DOUBLE_EQ(e["args"]["value"].get<double>(), 0.5);
+    if (e["ph"] == "C") {
+      EXPECT_DOUBLE_EQ(e["args"]["value"].get<double>(), 0.5);
+    }
   }
   EXPECT_EQ(slices, 2);
 }
