@@ -208,7 +208,7 @@ void PoolLedger::OnNotice() {
   for (const auto& [id, holder] : hit) {
     const bool still = std::any_of(claims_.begin(), claims_.end(),
                                    [id = id](const HeldClaim& c) { return c.id == id; });
-    if (still) holder->OnSpotNotice(id, reclaim);
+    if (still) holder->OnSpotNotice(*this, id, reclaim);
   }
 }
 
@@ -222,7 +222,7 @@ void PoolLedger::OnReclaim() {
     });
     if (it == claims_.end()) break;
     const HeldClaim lost = *it;
-    lost.holder->OnClaimLost(lost.id);
+    lost.holder->OnClaimLost(*this, lost.id);
     claims_.erase(std::find_if(claims_.begin(), claims_.end(),
                                [&](const HeldClaim& c) { return c.id == lost.id; }));
     Free(lost.parts, now, true);
@@ -458,47 +458,33 @@ void ServiceFleet::Replace() {
   if (!scaler_) ++deficit_;  // an autoscaler asks again at its next decisions
 }
 
-// The ledger calls these for claims on its instances; `from` is found through the claim ids
-// of every pool (ids are unique per pool, so the pool is part of the key).
-void ServiceFleet::OnSpotNotice(uint64_t claim_id, SimTime) {
-  for (PoolLedger* p : pools_) {
-    if (!p->is_spot()) continue;
-    if (auto r = ReplicaWithClaim(claim_id, p)) {
-      const auto& active = service_.ActiveReplicaIds();
-      if (std::find(active.begin(), active.end(), *r) == active.end()) return;  // draining
-      ++stats_.spot_notices;
-      Account();
-      service_.DrainReplica(*r);  // may stop at once (OnReplicaStopped releases the claim)
-      Replace();
-      return;
-    }
-    if (auto k = PendingWithClaim(claim_id, p)) {
-      ++stats_.spot_notices;
-      AbandonPending(*k, true);
-      Replace();
-      return;
-    }
+void ServiceFleet::OnSpotNotice(const PoolLedger& pool, uint64_t claim_id, SimTime) {
+  if (auto r = ReplicaWithClaim(claim_id, &pool)) {
+    const auto& active = service_.ActiveReplicaIds();
+    if (std::find(active.begin(), active.end(), *r) == active.end()) return;  // draining
+    ++stats_.spot_notices;
+    Account();
+    service_.DrainReplica(*r);  // may stop at once (OnReplicaStopped releases the claim)
+    Replace();
+  } else if (auto k = PendingWithClaim(claim_id, &pool)) {
+    ++stats_.spot_notices;
+    AbandonPending(*k, true);
+    Replace();
   }
 }
 
-void ServiceFleet::OnClaimLost(uint64_t claim_id) {
-  for (PoolLedger* p : pools_) {
-    if (!p->is_spot()) continue;
-    if (auto r = ReplicaWithClaim(claim_id, p)) {
-      const auto& active = service_.ActiveReplicaIds();
-      const bool was_active = std::find(active.begin(), active.end(), *r) != active.end();
-      Account();
-      ++stats_.replicas_lost;
-      service_.KillReplica(*r);  // its busy state goes down through OnReplicaBusy first
-      claims_[*r].reset();
-      if (was_active) Replace();  // no notice came in time
-      return;
-    }
-    if (auto k = PendingWithClaim(claim_id, p)) {
-      AbandonPending(*k, false);
-      Replace();
-      return;
-    }
+void ServiceFleet::OnClaimLost(const PoolLedger& pool, uint64_t claim_id) {
+  if (auto r = ReplicaWithClaim(claim_id, &pool)) {
+    const auto& active = service_.ActiveReplicaIds();
+    const bool was_active = std::find(active.begin(), active.end(), *r) != active.end();
+    Account();
+    ++stats_.replicas_lost;
+    service_.KillReplica(*r);  // its busy state goes down through OnReplicaBusy first
+    claims_[*r].reset();
+    if (was_active) Replace();  // no notice came in time
+  } else if (auto k = PendingWithClaim(claim_id, &pool)) {
+    AbandonPending(*k, false);
+    Replace();
   }
 }
 
@@ -667,11 +653,11 @@ void TrainingLease::Go() {
   }
 }
 
-void TrainingLease::OnSpotNotice(uint64_t, SimTime reclaim) {
+void TrainingLease::OnSpotNotice(const PoolLedger&, uint64_t, SimTime reclaim) {
   if (started_ && !waiting_) job_.OnNotice(reclaim);
 }
 
-void TrainingLease::OnClaimLost(uint64_t) {
+void TrainingLease::OnClaimLost(const PoolLedger&, uint64_t) {
   if (started_ && !waiting_) job_.Suspend();
   sim_.Cancel(ready_event_);
   waiting_ = true;

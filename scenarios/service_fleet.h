@@ -72,12 +72,12 @@ struct GpuClaim {
 class ClaimHolder {
  public:
   virtual ~ClaimHolder() = default;
-  // The provider's notice: the claim's GPUs are taken back at `reclaim` (>= now). The holder
-  // may Release the claim now.
-  virtual void OnSpotNotice(uint64_t claim_id, SimTime reclaim) = 0;
+  // The provider's notice: claim `claim_id` of `pool` (ids are unique within a pool only)
+  // is taken back at `reclaim` (>= now). The holder may Release the claim now.
+  virtual void OnSpotNotice(const PoolLedger& pool, uint64_t claim_id, SimTime reclaim) = 0;
   // The claim's GPUs are gone now: the holder sets its busy GPUs on the pool down and forgets
   // the claim (it must not Release it: the ledger frees it after this call).
-  virtual void OnClaimLost(uint64_t claim_id) = 0;
+  virtual void OnClaimLost(const PoolLedger& pool, uint64_t claim_id) = 0;
   // A spot pool the holder listens to (PoolLedger::Listen) can provision again.
   virtual void OnPoolAvailable() {}
 };
@@ -222,8 +222,8 @@ class ServiceFleet final : public ServiceObserver, public EventHandler, public C
   // EventHandler: tag 0 = decision; tag 1 + k = the starting replica of pending_[k] is ready.
   void HandleEvent(uint64_t tag) override;
   // ClaimHolder (spot pools)
-  void OnSpotNotice(uint64_t claim_id, SimTime reclaim) override;
-  void OnClaimLost(uint64_t claim_id) override;
+  void OnSpotNotice(const PoolLedger& pool, uint64_t claim_id, SimTime reclaim) override;
+  void OnClaimLost(const PoolLedger& pool, uint64_t claim_id) override;
   void OnPoolAvailable() override;
 
  private:
@@ -304,8 +304,8 @@ class TrainingLease final : public ClaimHolder {
   void StartJobAt(SimTime at);
   int64_t reacquisitions() const { return reacquisitions_; }
 
-  void OnSpotNotice(uint64_t claim_id, SimTime reclaim) override;
-  void OnClaimLost(uint64_t claim_id) override;
+  void OnSpotNotice(const PoolLedger& pool, uint64_t claim_id, SimTime reclaim) override;
+  void OnClaimLost(const PoolLedger& pool, uint64_t claim_id) override;
   void OnPoolAvailable() override;
 
  private:

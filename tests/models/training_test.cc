@@ -166,6 +166,16 @@ TEST(TrainingJob, CheckpointsStallTraining) {
   EXPECT_DOUBLE_EQ(job.metrics().finish_time_s, 1045);
 }
 
+// The spot tests' job: checkpoints every 100 s (10 iterations) written in 5 s, restart 20 s,
+// no failures.
+TrainingFailures SpotToyFailures() {
+  TrainingFailures f;
+  f.checkpoint_interval_s = 100;
+  f.checkpoint_write_s = 5;
+  f.restart_s = 20;
+  return f;
+}
+
 TEST(TrainingJob, ASpotNoticeCheckpointsAndAReclaimSuspendsUntilResume) {
   // 10 s iterations, 100 iterations, a checkpoint every 10 iterations written in 5 s, restart
   // 20 s, no failures. Without spot: 0-100 train, 100-105 checkpoint, 105-205, 205-210,
@@ -178,11 +188,8 @@ TEST(TrainingJob, ASpotNoticeCheckpointsAndAReclaimSuspendsUntilResume) {
   // of 10 + checkpoint (6 x 105 s = 630 s, to 1,050 s) and 6 more: done at 1,110 s.
   // Checkpoints: 2 before the notice, the emergency one, 1 at 355 s, 6 after: 10.
   Simulator sim(1);
-  TrainingFailures f;
-  f.checkpoint_interval_s = 100;
-  f.checkpoint_write_s = 5;
-  f.restart_s = 20;
-  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, f, sim.rng().Stream("toy"), nullptr);
+  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, SpotToyFailures(),
+                     sim.rng().Stream("toy"), nullptr);
   job.Start();
   sim.At(SimTime::Zero() + Duration::Seconds(250),
          [&] { job.OnNotice(SimTime::Zero() + Duration::Seconds(370)); });
@@ -210,11 +217,8 @@ TEST(TrainingJob, ANoticeTooShortForTheWriteLosesTheWorkSinceTheLastCheckpoint) 
   // part of a fifth): back to 20 iterations. New GPUs at 300 s: restart 300-320 s, 80
   // iterations: 7 segments + checkpoints (735 s, to 1,055 s) and 10 more: done at 1,155 s.
   Simulator sim(1);
-  TrainingFailures f;
-  f.checkpoint_interval_s = 100;
-  f.checkpoint_write_s = 5;
-  f.restart_s = 20;
-  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, f, sim.rng().Stream("toy"), nullptr);
+  TrainingJobSim job(sim, "toy", ToyIteration(), 1, 16, 1e5, SpotToyFailures(),
+                     sim.rng().Stream("toy"), nullptr);
   job.Start();
   sim.At(SimTime::Zero() + Duration::Seconds(250),
          [&] { job.OnNotice(SimTime::Zero() + Duration::Seconds(253)); });

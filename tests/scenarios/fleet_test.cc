@@ -140,10 +140,12 @@ struct SpotRecorder final : ClaimHolder {
   std::vector<std::pair<uint64_t, double>> notices;  // (claim, reclaim time s)
   std::vector<std::pair<uint64_t, double>> lost;     // (claim, when)
   std::vector<double> available;                     // when
-  void OnSpotNotice(uint64_t id, SimTime reclaim) override {
+  void OnSpotNotice(const PoolLedger&, uint64_t id, SimTime reclaim) override {
     notices.emplace_back(id, reclaim.seconds());
   }
-  void OnClaimLost(uint64_t id) override { lost.emplace_back(id, sim->Now().seconds()); }
+  void OnClaimLost(const PoolLedger&, uint64_t id) override {
+    lost.emplace_back(id, sim->Now().seconds());
+  }
   void OnPoolAvailable() override { available.push_back(sim->Now().seconds()); }
 };
 
