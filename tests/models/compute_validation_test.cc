@@ -129,6 +129,99 @@ TEST(ComputeValidationV3, Llama2_70bOnA100StepTimes) {
   for (const auto& c : cases) Check(c);
 }
 
+// The rest of Splitwise's A100 grid (perf_model.csv, medians of 5 runs; docs/validation.md
+// "The rest of the Splitwise A100 grid"): single prompts of 128, 256, 1024 and 4096 tokens
+// and decode batches 2, 4, 8 and 32 after 512-token prompts, at TP 2, 4 and 8. Same model,
+// same presets, nothing fitted. TP 2 batch 64 is left out: its prompt time (0.80 s for 64 x
+// 512 tokens, against 6.6 s for batch 32) is not a measurement of the same engine path.
+std::vector<Case> V3GridCases() {
+  const int64_t ctx = 576;
+  const double kNone = NAN;
+  struct Row {
+    const char* name;
+    int tp;
+    bool prefill;
+    int64_t n;  // prompt tokens, or decode batch
+    double published_ms;
+    double documented_miss;
+  };
+  // Misses: the 4096-token prefills continue the >2048-token regime of the 8192 rows;
+  // 128-1024-token prefills at TP 4 and 8 sit on a ~20 ms floor above a decode step that
+  // the measured H100 rows show too (a per-prompt engine cost; docs/validation.md).
+  const std::vector<Row> rows = {
+      {"TP2 prefill 128", 2, true, 128, 81.08, kNone},
+      {"TP2 prefill 256", 2, true, 256, 112.93, kNone},
+      {"TP2 prefill 1024", 2, true, 1024, 377.06, kNone},
+      {"TP2 prefill 4096", 2, true, 4096, 1485.3, -0.177},
+      {"TP4 prefill 128", 4, true, 128, 63.65, -0.207},
+      {"TP4 prefill 256", 4, true, 256, 78.57, kNone},
+      {"TP4 prefill 1024", 4, true, 1024, 227.08, -0.153},
+      {"TP4 prefill 4096", 4, true, 4096, 965.2, -0.283},
+      {"TP8 prefill 128", 8, true, 128, 65.35, -0.349},
+      {"TP8 prefill 256", 8, true, 256, 66.76, -0.177},
+      {"TP8 prefill 1024", 8, true, 1024, 154.46, -0.160},
+      {"TP8 prefill 4096", 8, true, 4096, 661.22, -0.349},
+      {"TP2 decode batch 2", 2, false, 2, 59.92, kNone},
+      {"TP2 decode batch 4", 2, false, 4, 60.52, kNone},
+      {"TP2 decode batch 8", 2, false, 8, 61.69, kNone},
+      {"TP2 decode batch 32", 2, false, 32, 72.19, kNone},
+      {"TP4 decode batch 2", 4, false, 2, 45.00, kNone},
+      {"TP4 decode batch 4", 4, false, 4, 45.09, kNone},
+      {"TP4 decode batch 8", 4, false, 8, 45.80, kNone},
+      {"TP4 decode batch 32", 4, false, 32, 52.35, kNone},
+      {"TP8 decode batch 2", 8, false, 2, 44.56, kNone},
+      {"TP8 decode batch 4", 8, false, 4, 45.79, kNone},
+      {"TP8 decode batch 8", 8, false, 8, 46.47, kNone},
+      {"TP8 decode batch 32", 8, false, 32, 53.02, kNone},
+  };
+  std::vector<Case> out;
+  for (const auto& r : rows) {
+    const InferenceBatch b =
+        r.prefill ? InferenceBatch::Prefill(1, r.n) : InferenceBatch::Decode(r.n, ctx);
+    out.push_back({r.name, r.published_ms, 1e3 * V3Seconds(r.tp, b), r.documented_miss});
+  }
+  return out;
+}
+
+TEST(ComputeValidationV3, RestOfTheSplitwiseA100Grid) {
+  const auto cases = V3GridCases();
+  Report("V3 grid: the other Splitwise A100 rows, step time in ms (runtime eager-2023)", cases);
+  for (const auto& c : cases) Check(c);
+}
+
+// Over the whole grid (the 17 V3 rows and the 24 above) the model is within 15 % on 25 rows
+// and its mean absolute error is 16.7 % (docs/validation.md). Every error is negative.
+TEST(ComputeValidationV3, WholeGridTally) {
+  auto all = V3Cases();
+  for (const auto& c : V3GridCases()) all.push_back(c);
+  int within = 0;
+  double abs_sum = 0;
+  for (const auto& c : all) {
+    const double err = (c.predicted - c.published) / c.published;
+    within += std::abs(err) <= kBand ? 1 : 0;
+    abs_sum += std::abs(err);
+    EXPECT_LT(err, 0) << c.name;
+  }
+  ASSERT_EQ(all.size(), 41u);
+  EXPECT_EQ(within, 25);
+  EXPECT_NEAR(abs_sum / all.size(), 0.167, 0.002);
+}
+
+// The >2048-token regime is in the measurements, not in the model. From the 1024->2048 to
+// the 2048->4096 interval the measured prefill cost per added token rises by 28 % (TP 2),
+// 59 % (TP 4) and 62 % (TP 8); the model's, whose only super-linear term is the causal
+// attention (4 x pairs x heads/t x head_dim FLOPs), rises by less than 3 % at every TP.
+TEST(ComputeValidationV3, ModelPrefillCostPerTokenHardlyGrowsPast2048) {
+  for (int tp : {2, 4, 8}) {
+    const double t1 = V3Seconds(tp, InferenceBatch::Prefill(1, 1024));
+    const double t2 = V3Seconds(tp, InferenceBatch::Prefill(1, 2048));
+    const double t4 = V3Seconds(tp, InferenceBatch::Prefill(1, 4096));
+    const double low = (t2 - t1) / 1024, high = (t4 - t2) / 2048;
+    EXPECT_GT(high / low, 1.0) << "TP" << tp;
+    EXPECT_LT(high / low, 1.03) << "TP" << tp;
+  }
+}
+
 // ---------------------------------------------------------------- V4
 // TensorRT-LLM's published LLaMA-7B numbers on one A100 (as collected in LLM-Viewer issue
 // #4): fp16, compiled runtime.
