@@ -491,7 +491,7 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["output_tokens_per_s"] = static_cast<double>(m.output_tokens) / horizon_s;
     j["replica_busy_fraction"] =
         s.fleet->stats().replica_seconds > 0
-            ? static_cast<double>(m.replica_busy_ns) * 1e-9 / s.fleet->stats().replica_seconds
+            ? static_cast<double>(s.sim->BusyNs()) * 1e-9 / s.fleet->stats().replica_seconds
             : 0.0;
     if (auto usd = consumer_usd(spec.name)) {
       j["cost_usd"] = *usd;

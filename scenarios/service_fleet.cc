@@ -534,14 +534,16 @@ void ServiceFleet::Decide() {
   obs.starting = starting_;
   obs.waiting = service_.Waiting();
   obs.running = service_.Running();
-  // Busy time counts iterations that ended in the interval (possibly begun before it):
-  // clamp to the replicas' wall time.
-  const double busy_s = static_cast<double>(m.replica_busy_ns - last_busy_ns_) * 1e-9;
+  // Busy time counts iterations that ended in the interval (possibly begun before it),
+  // including the steps of decode runs in progress (BusyNs: the same in the fast and exact
+  // modes): clamp to the replicas' wall time.
+  const int64_t busy_ns = service_.BusyNs();
+  const double busy_s = static_cast<double>(busy_ns - last_busy_ns_) * 1e-9;
   obs.busy_fraction =
       obs.ready > 0 ? std::min(1.0, busy_s / (static_cast<double>(obs.ready) * interval_s)) : 0;
   obs.completed = static_cast<int64_t>(m.overall.completed - last_completed_);
   obs.slo_met = static_cast<int64_t>(m.overall.slo_met - last_slo_met_);
-  last_busy_ns_ = m.replica_busy_ns;
+  last_busy_ns_ = busy_ns;
   last_completed_ = m.overall.completed;
   last_slo_met_ = m.overall.slo_met;
 

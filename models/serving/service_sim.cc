@@ -283,8 +283,41 @@ int64_t ServiceSim::KvFree(const Replica& rep) const {
     const Request& q = requests_[id];
     reserved += q.prompt + q.generated + config_.batching.kv_block_tokens;
   }
-  return perf_.kv_capacity_tokens - rep.context_sum -
-         static_cast<int64_t>(rep.running.size()) * config_.batching.kv_block_tokens - reserved;
+  const int64_t B = static_cast<int64_t>(rep.running.size());
+  return perf_.kv_capacity_tokens - rep.context_sum - StepsDone(rep) * B -
+         B * config_.batching.kv_block_tokens - reserved;
+}
+
+int64_t ServiceSim::StepsDone(const Replica& rep) const {
+  if (!rep.in_decode_run) return 0;
+  const auto end = rep.step_end_ns.begin() + rep.run_steps;
+  return std::lower_bound(rep.step_end_ns.begin(), end, sim_.Now().ns()) - rep.step_end_ns.begin();
+}
+
+bool ServiceSim::HeadAdmissibleAfter(const Replica& rep, int64_t steps) const {
+  const auto& b = config_.batching;
+  if (rep.waiting.empty() || b.mode == BatchingConfig::Mode::kStatic) return false;
+  const int64_t B = static_cast<int64_t>(rep.running.size());
+  if (B + static_cast<int64_t>(rep.prefilling.size()) >= b.max_batch) return false;
+  if (b.mode == BatchingConfig::Mode::kChunked && b.max_batched_tokens - B <= 0) return false;
+  const Request& q = requests_[rep.waiting.front()];
+  // KvFree at that boundary: the run's start context plus `steps` tokens per sequence.
+  int64_t reserved = 0;
+  for (uint32_t id : rep.prefilling) {
+    reserved += requests_[id].prompt + requests_[id].generated + b.kv_block_tokens;
+  }
+  const int64_t free =
+      perf_.kv_capacity_tokens - rep.context_sum - steps * B - B * b.kv_block_tokens - reserved;
+  return q.prompt + q.generated + b.kv_block_tokens <= free;
+}
+
+int64_t ServiceSim::BusyNs() const {
+  int64_t ns = metrics_.replica_busy_ns;
+  for (const auto& rep : replicas_) {
+    const int64_t done = StepsDone(rep);
+    if (done > 0) ns += rep.step_end_ns[static_cast<size_t>(done - 1)] - rep.run_start.ns();
+  }
+  return ns;
 }
 
 int64_t ServiceSim::ContextOf(const Request& q, int64_t step) const {
@@ -351,28 +384,26 @@ void ServiceSim::Route(uint32_t id, bool front) {
     } else if (!rep.busy) {
       Iterate(r);
       NoteBusy(false, rep);
-    } else if (rep.in_decode_run && b.mode != BatchingConfig::Mode::kStatic &&
-               rep.waiting.size() == 1 && static_cast<int64_t>(rep.running.size()) < b.max_batch &&
-               q.prompt + b.kv_block_tokens <= KvFree(rep)) {
-      Interrupt(r);
+    } else if (rep.in_decode_run && rep.waiting.front() == id) {
+      // The exact mode would try it at the end of the step in progress (the first step
+      // ending at or after now); if it fits there, the run stops there.
+      const auto end = rep.step_end_ns.begin() + rep.run_steps;
+      const int64_t steps = (std::lower_bound(rep.step_end_ns.begin(), end, sim_.Now().ns()) -
+                             rep.step_end_ns.begin()) +
+                            1;
+      if (HeadAdmissibleAfter(rep, steps)) CutRunAfter(r, steps);
     }
   }
 }
 
-void ServiceSim::Interrupt(size_t r) {
+void ServiceSim::CutRunAfter(size_t r, int64_t steps) {
   Replica& rep = replicas_[r];
-  const int64_t B = static_cast<int64_t>(rep.running.size());
-  SimTime t = rep.run_start;
-  for (int64_t j = 0; j < rep.run_steps; ++j) {
-    t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
-    if (t >= sim_.Now()) {
-      if (j + 1 < rep.run_steps) {
-        sim_.Cancel(rep.end_event);
-        rep.run_steps = j + 1;
-        rep.end_event = sim_.Schedule(t, this, Tag(kIterationEnd, r));
-      }
-      break;
-    }
+  if (steps < rep.run_steps) {
+    sim_.Cancel(rep.end_event);
+    rep.run_steps = steps;
+    rep.end_event =
+        sim_.Schedule(SimTime::FromNanoseconds(rep.step_end_ns[static_cast<size_t>(steps - 1)]),
+                      this, Tag(kIterationEnd, r));
   }
   rep.chunk = 1;
 }
@@ -653,8 +684,10 @@ void ServiceSim::StartDecodeRun(size_t r) {
   const int64_t B = static_cast<int64_t>(rep.running.size());
   const int64_t kv_steps = (perf_.kv_capacity_tokens - B * b.kv_block_tokens - rep.context_sum) / B;
   int64_t k = std::min(rep.next_finish_step - rep.step, kv_steps);
-  if (config_.exact_steps || rep.pending_swap_s > 0) {
-    k = 1;  // (a swap-out is paid by one step alone)
+  if (config_.exact_steps || rep.pending_swap_s > 0 || HeadAdmissibleAfter(rep, 1)) {
+    // (a swap-out is paid by one step alone; a head that fits after one step, e.g. a
+    // sequence just preempted, is admitted there in the exact mode)
+    k = 1;
   } else {
     // Arrivals waiting for a slot (batch or KV full) will want in at the next completion;
     // otherwise run as far as the growing chunk allows.
@@ -663,8 +696,10 @@ void ServiceSim::StartDecodeRun(size_t r) {
   }
   SimTime t = sim_.Now() + Duration::FromSeconds(rep.pending_swap_s);
   rep.pending_swap_s = 0;
+  rep.step_end_ns.resize(static_cast<size_t>(k));
   for (int64_t j = 0; j < k; ++j) {
     t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
+    rep.step_end_ns[static_cast<size_t>(j)] = t.ns();
   }
   rep.iteration_seqs = B;
   rep.busy = true;

@@ -19,11 +19,18 @@
 //
 // Fast-forward: between membership changes, decode iterations differ only in the context
 // length, which grows by the batch size each step. Runs of such iterations are computed in a
-// loop without scheduling events, in chunks that grow while nothing interrupts them; an
-// arrival that could join an idle-queue replica interrupts the run at the end of the
-// iteration in progress. Each iteration's duration is rounded up to a whole nanosecond
-// individually in both modes, so the fast and exact (`exact_steps`) modes produce the same
-// numbers, bit for bit.
+// loop without scheduling events, in chunks that grow while nothing interrupts them. The
+// exact mode (`exact_steps`) tries to admit the head of the queue at every step boundary;
+// the fast mode stops a run at the first boundary where that admission would succeed: an
+// arrival that becomes the head and fits cuts the run at the end of the step in progress,
+// and a run that starts with a head that fits after one step (a sequence just preempted)
+// is one step long. Free KV only shrinks during a run, so no later boundary of it could
+// admit anything. What others read mid-run (KvFree for routers, KvUsedTokens, BusyNs)
+// counts the steps ended by now. Each iteration's duration is rounded up to a whole
+// nanosecond individually in both modes, so the two modes produce the same numbers, bit for
+// bit, except when an arrival falls on a step boundary to the nanosecond: the fast mode
+// then admits it at that boundary, the exact mode at that boundary or the next one,
+// depending on which of the two events was scheduled first.
 //
 // Memory is bounded by the requests in flight (a slab of request records reused), not by
 // the number of requests simulated.
@@ -123,6 +130,10 @@ class ServiceSim final : public EventHandler {
   }
   int64_t LiveReplicas() const { return static_cast<int64_t>(active_.size()) + draining_; }
   int64_t BusyReplicas() const { return busy_replicas_; }
+  // Replica time spent in iterations up to now, summed over replicas: metrics().replica_busy_ns
+  // plus the steps of decode runs in progress that have ended (what the exact mode has
+  // counted by now). Read this, not the metric, while the simulation runs.
+  int64_t BusyNs() const;
 
   const ServiceMetrics& metrics() const { return metrics_; }
   const ServiceConfig& config() const { return config_; }
@@ -160,6 +171,9 @@ class ServiceSim final : public EventHandler {
     bool in_decode_run = false;
     SimTime run_start;
     int64_t run_steps = 0;  // decode steps in the scheduled run
+    // End of each step of the decode run in progress (ns since the epoch, run_steps of them):
+    // what has finished by now, without scheduling events for it. Reused between runs.
+    std::vector<int64_t> step_end_ns;
     EventId end_event;
     int64_t chunk = 1;                 // fast-forward chunk length, grows while uninterrupted
     std::vector<uint32_t> prefilling;  // admitted this iteration (prefill in progress)
@@ -182,9 +196,17 @@ class ServiceSim final : public EventHandler {
   // Into the waiting queue in priority order: behind its equals (arrivals), or ahead of them
   // (`front`: preempted requests resume first).
   void Enqueue(Replica& rep, uint32_t id, bool front);
-  void Interrupt(size_t r);
+  // Ends r's decode run at the boundary after `steps` steps, if that is before its end.
+  void CutRunAfter(size_t r, int64_t steps);
   double StepSeconds(int64_t seqs, int64_t context_sum) const;
+  // Steps of r's decode run that ended before now (0 outside a run): the exact mode has
+  // processed their boundaries by now.
+  int64_t StepsDone(const Replica& rep) const;
+  // Free KV tokens now, counting the tokens the steps done so far added.
   int64_t KvFree(const Replica& rep) const;
+  // Whether the head of r's queue could be admitted at the boundary after `steps` more
+  // decode steps of its current batch (the checks of StartPrefill / StartChunkedIteration).
+  bool HeadAdmissibleAfter(const Replica& rep, int64_t steps) const;
   int64_t ContextOf(const Request& q, int64_t step) const;
   void RecomputeNextFinish(Replica& rep);
   uint32_t NewRequest();
