@@ -35,6 +35,8 @@ size_t KvAware(const std::vector<ReplicaLoad>& r, uint64_t&) {
 
 }  // namespace
 
+bool RouterReadsKv(RouterFn router) { return router == KvAware; }
+
 const Registry<RouterFn>& Routers() {
   static const Registry<RouterFn> registry = [] {
     Registry<RouterFn> r("router");

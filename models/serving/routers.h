@@ -18,5 +18,8 @@ struct ReplicaLoad {
 // Returns the replica index. `counter` is the router's own state (round robin).
 using RouterFn = size_t (*)(const std::vector<ReplicaLoad>& replicas, uint64_t& counter);
 const Registry<RouterFn>& Routers();
+// Whether `router` reads ReplicaLoad::kv_free_tokens; the engine fills that field only for
+// such routers (finding the free KV of a replica mid-run costs more than its queue length).
+bool RouterReadsKv(RouterFn router);
 
 }  // namespace fleetsim

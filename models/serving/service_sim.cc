@@ -31,6 +31,7 @@ ServiceSim::ServiceSim(Simulator& sim, ServiceConfig config, ReplicaPerformance 
     throw std::invalid_argument("swap preemption needs the host-link time per KV token");
   }
   router_ = Routers().Find(config_.router).factory;
+  router_reads_kv_ = RouterReadsKv(router_);
   double total = 0;
   for (const auto& c : config_.classes) total += c.weight;
   double acc = 0;
@@ -71,7 +72,7 @@ const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
     const Replica& rep = replicas_[active_[i]];
     loads_[i].waiting = static_cast<int64_t>(rep.waiting.size());
     loads_[i].running = static_cast<int64_t>(rep.running.size());
-    loads_[i].kv_free_tokens = KvFree(rep);
+    loads_[i].kv_free_tokens = router_reads_kv_ ? KvFree(rep) : 0;
   }
   return loads_;
 }
@@ -290,8 +291,12 @@ int64_t ServiceSim::KvFree(const Replica& rep) const {
 
 int64_t ServiceSim::StepsDone(const Replica& rep) const {
   if (!rep.in_decode_run) return 0;
-  const auto end = rep.step_end_ns.begin() + rep.run_steps;
-  return std::lower_bound(rep.step_end_ns.begin(), end, sim_.Now().ns()) - rep.step_end_ns.begin();
+  const int64_t now = sim_.Now().ns();
+  while (rep.steps_ended < rep.run_steps &&
+         rep.step_end_ns[static_cast<size_t>(rep.steps_ended)] < now) {
+    ++rep.steps_ended;
+  }
+  return rep.steps_ended;
 }
 
 bool ServiceSim::HeadAdmissibleAfter(const Replica& rep, int64_t steps) const {
@@ -697,6 +702,7 @@ void ServiceSim::StartDecodeRun(size_t r) {
   SimTime t = sim_.Now() + Duration::FromSeconds(rep.pending_swap_s);
   rep.pending_swap_s = 0;
   rep.step_end_ns.resize(static_cast<size_t>(k));
+  rep.steps_ended = 0;
   for (int64_t j = 0; j < k; ++j) {
     t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
     rep.step_end_ns[static_cast<size_t>(j)] = t.ns();

@@ -139,7 +139,8 @@ class ServiceSim final : public EventHandler {
   const ServiceConfig& config() const { return config_; }
   // Current load of each active replica, in active order (for routers and tests).
   std::vector<ReplicaLoad> Loads() const;
-  // As Loads(), into a reused buffer.
+  // As Loads(), into a reused buffer, for the router: kv_free_tokens is filled only for a
+  // router that reads it (RouterReadsKv).
   const std::vector<ReplicaLoad>& UpdateLoads();
 
   void HandleEvent(uint64_t tag) override;
@@ -174,6 +175,9 @@ class ServiceSim final : public EventHandler {
     // End of each step of the decode run in progress (ns since the epoch, run_steps of them):
     // what has finished by now, without scheduling events for it. Reused between runs.
     std::vector<int64_t> step_end_ns;
+    // Steps of that run known to have ended (a cursor: time only moves forward, so finding
+    // the steps done by now is amortised O(1) per step instead of a search per query).
+    mutable int64_t steps_ended = 0;
     EventId end_event;
     int64_t chunk = 1;                 // fast-forward chunk length, grows while uninterrupted
     std::vector<uint32_t> prefilling;  // admitted this iteration (prefill in progress)
@@ -226,6 +230,7 @@ class ServiceSim final : public EventHandler {
   std::unique_ptr<RequestStream> stream_;
   Rng class_rng_;
   RouterFn router_;
+  bool router_reads_kv_ = false;  // fill ReplicaLoad::kv_free_tokens for it
   uint64_t router_counter_ = 0;
   std::vector<double> class_cdf_;
   std::vector<Replica> replicas_;
