@@ -301,6 +301,7 @@ int64_t& ServiceFleet::BusyOn(const PoolLedger* pool) {
 
 void ServiceFleet::Start() {
   last_account_ = sim_.Now();
+  live_ = service_.LiveReplicas();
   if (!pools_.empty()) {
     const PoolLedger* first = pools_.front();
     const int64_t gpus = service_.ActiveReplicas() * spec_.tensor_parallel;
@@ -325,14 +326,12 @@ void ServiceFleet::Start() {
 
 void ServiceFleet::Account() {
   const SimTime now = sim_.Now();
-  stats_.replica_seconds +=
-      static_cast<double>(service_.LiveReplicas()) * (now - last_account_).seconds();
+  stats_.replica_seconds += static_cast<double>(live_) * (now - last_account_).seconds();
   last_account_ = now;
 }
 
 void ServiceFleet::Finish(SimTime t) {
-  stats_.replica_seconds +=
-      static_cast<double>(service_.LiveReplicas()) * (t - last_account_).seconds();
+  stats_.replica_seconds += static_cast<double>(live_) * (t - last_account_).seconds();
   last_account_ = t;
 }
 
@@ -387,6 +386,7 @@ size_t ServiceFleet::ReplicaToDrain() const {
 
 void ServiceFleet::OnReplicaStopped(size_t replica) {
   Account();
+  --live_;
   std::optional<GpuClaim> claim;
   if (replica < claims_.size()) claim = std::move(claims_[replica]);
   if (replica < claims_.size()) claims_[replica].reset();
@@ -480,6 +480,7 @@ void ServiceFleet::OnClaimLost(const PoolLedger& pool, uint64_t claim_id) {
     Account();
     ++stats_.replicas_lost;
     service_.KillReplica(*r);  // its busy state goes down through OnReplicaBusy first
+    --live_;
     claims_[*r].reset();
     if (was_active) Replace();  // no notice came in time
   } else if (auto k = PendingWithClaim(claim_id, &pool)) {
@@ -505,6 +506,7 @@ void ServiceFleet::HandleEvent(uint64_t tag) {
     Account();
     --starting_;
     const size_t r = service_.AddReplica();
+    ++live_;
     if (trace_) {
       // The ready event was scheduled at load start + FromSeconds(load_s_): exact inverse.
       const SimTime start =

@@ -228,7 +228,10 @@ class ServiceFleet final : public ServiceObserver, public EventHandler, public C
 
  private:
   void Decide();
-  void Account();  // replica-seconds up to now
+  // Replica-seconds up to now, over live_ (not ServiceSim::LiveReplicas(): a draining
+  // replica no longer counts there when OnReplicaStopped reports its stop, yet it was live
+  // until now).
+  void Account();
   void StartReplica(std::optional<GpuClaim> claim, SimTime ready);
   std::optional<GpuClaim> Acquire(bool warm);  // the pools in order of preference
   // A replica to replace one lost to spot: from the pools now, else (fixed size) later.
@@ -256,6 +259,7 @@ class ServiceFleet final : public ServiceObserver, public EventHandler, public C
   std::vector<EventId> pending_ready_;            // their ready events
   double load_s_ = 0;
   int64_t starting_ = 0;
+  int64_t live_ = 0;  // replicas ready or draining, as of the last Account()
   FleetStats stats_;
   SimTime last_account_;
   // Previous decision's counters, for per-interval deltas.

@@ -471,5 +471,65 @@ TEST(FleetRunTest, OwnedBaseLoadWithCloudBurst) {
   EXPECT_EQ(std::stod(last.substr(start)), 0.0);
 }
 
+// ---- replica-seconds of a replica drained while busy (docs/outputs.md:
+// replica_busy_fraction = busy time / replica time, in [0, 1])
+
+// A test double: every iteration takes 1 s, whatever its shape.
+struct OneSecondIterations final : IterationTimeModel {
+  double Seconds(const IterationShape&) const override { return 1.0; }
+};
+
+struct TwoRequests final : RequestStream {
+  int next = 0;
+  std::optional<RequestSpec> Next() override {
+    if (next == 2) return std::nullopt;
+    ++next;
+    return RequestSpec{0.0, 10, 20, -1};
+  }
+};
+
+TEST(FleetAccountingTest, AReplicaDrainedWhileBusyCountsUntilItStops) {
+  // Two replicas at t = 0, one request each (round_robin): prefill 0-1 s (first token), 19 decode
+  // steps of 1 s: both busy until t = 20 s. The autoscaler (queue_length, target 100, no cooldown)
+  // decides at t = 15 s: ceil(2 / 100) = 1 replica, so one busy replica drains; it stops at t = 20
+  // s, when its request ends. The run ends at t = 20 s. Replica time: 2 replicas x 20 s = 40 s (the
+  // drained one is live until it stops). Busy time: 2 x 20 s = 40 s. Busy fraction 40 / 40 = 1,
+  // never above.
+  Simulator sim;
+  OneSecondIterations model;
+  ServiceConfig cfg;
+  cfg.name = "svc";
+  cfg.classes = {{"chat", 1.0, std::nullopt, std::nullopt}};
+  cfg.replicas = 2;
+  cfg.router = "round_robin";
+  ServiceSim service(sim, cfg, {&model, 1000000}, std::make_unique<TwoRequests>(), sim.rng());
+  ServiceSpec spec;
+  spec.name = "svc";
+  spec.config = cfg;
+  spec.weights_load_bytes_per_s = 1e9;
+  AutoscaleConfig as;
+  as.min_replicas = 1;
+  as.max_replicas = 2;
+  as.policy = "queue_length";
+  as.params.target = 100;
+  as.interval = Duration::Seconds(15);
+  as.scale_down_cooldown = Duration::Zero();
+  spec.autoscale = as;
+  ServiceFleet fleet(sim, spec, service, {}, 0.0, nullptr);
+  service.SetObserver(&fleet);
+  fleet.Start();
+  service.Start();
+  const SimTime end = At(20);
+  sim.Run(end);
+  fleet.Finish(end);
+  ASSERT_EQ(service.metrics().completed, 2u);
+  EXPECT_EQ(fleet.stats().scale_downs, 1);
+  EXPECT_EQ(service.LiveReplicas(), 1);
+  EXPECT_EQ(service.metrics().replica_busy_ns, 40'000'000'000);
+  EXPECT_DOUBLE_EQ(fleet.stats().replica_seconds, 40.0);
+  EXPECT_LE(static_cast<double>(service.metrics().replica_busy_ns) * 1e-9,
+            fleet.stats().replica_seconds);
+}
+
 }  // namespace
 }  // namespace fleetsim
