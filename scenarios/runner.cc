@@ -447,8 +447,13 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     j["precision"] = std::string(PrecisionName(spec.precision));
     j["gpu"] = spec.gpu->name;
     j["tensor_parallel"] = spec.tensor_parallel;
+    if (spec.pipeline_parallel > 1) {
+      j["pipeline_parallel"] = spec.pipeline_parallel;
+      j["stage_layers"] = s.bound.stage_layers;
+      j["stage_boundaries_across_servers"] = s.bound.boundaries_across_servers;
+    }
     j["replicas"] = spec.config.replicas;
-    j["gpus"] = spec.config.replicas * spec.tensor_parallel;
+    j["gpus"] = spec.config.replicas * spec.GpusPerReplica();
     j["pool"] = spec.pool;
     {
       const FleetStats& f = s.fleet->stats();
@@ -671,7 +676,9 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
     const auto& m = s.sim->metrics();
     const auto& spec = *s.spec;
     out << "  service " << spec.name << ": " << spec.model->name << " on " << spec.config.replicas
-        << " x " << spec.tensor_parallel << " " << spec.gpu->name << "\n";
+        << " x " << spec.tensor_parallel
+        << (spec.pipeline_parallel > 1 ? " x PP" + std::to_string(spec.pipeline_parallel) : "")
+        << " " << spec.gpu->name << "\n";
     if (spec.autoscale) {
       const FleetStats& f = s.fleet->stats();
       char sb[200];

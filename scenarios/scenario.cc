@@ -297,6 +297,27 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
       }
       s.tensor_parallel = t;
     }
+    if (pool) s.gpus_per_server = pool->gpus_per_unit;
+    if (auto pp = rr.Optional("pipeline_parallel")) {
+      const int64_t p = PositiveInt(*pp, "pipeline_parallel");
+      if (p > s.model->layers) {
+        pp->Fail("pipeline_parallel " + std::to_string(p) + " exceeds the " +
+                 std::to_string(s.model->layers) + " layers of " + s.model->name +
+                 " (each stage needs at least one layer)");
+      }
+      // A stage is a tensor-parallel group: its all-reduces run on NVLink, so it must sit in
+      // one instance / server; only stage boundaries may cross servers.
+      const int64_t per = s.gpus_per_server, t = s.tensor_parallel;
+      if (p > 1 && per > 0 && t * p > per && per % t != 0) {
+        pp->Fail("a replica of tensor_parallel " + std::to_string(t) + " x pipeline_parallel " +
+                 std::to_string(p) + " spans instances / servers of " + std::to_string(per) +
+                 " GPUs in pool '" + pool->name + "', and its " + std::to_string(t) +
+                 "-GPU stages would straddle them (tensor_parallel must divide " +
+                 std::to_string(per) + ")");
+      }
+      s.pipeline_parallel = p;
+    }
+    if (auto nw = rr.Optional("network")) s.network = nw->AsChoice({"dgx-a100", "dgx-h100"});
     if (auto rt = rr.Optional("runtime")) s.runtime = rt->AsChoice({"compiled", "eager-2023"});
     if (auto ws = rr.Optional("weight_streaming")) {
       // `weight_streaming: true`, or a map of its parameters (which enables it).
@@ -579,6 +600,9 @@ ReplicaLayout LayoutOf(const ServiceSpec& spec) {
   layout.precision = spec.precision;
   layout.gpu = spec.gpu;
   layout.tensor_parallel = spec.tensor_parallel;
+  layout.pipeline_parallel = spec.pipeline_parallel;
+  layout.gpus_per_server = spec.gpus_per_server;
+  layout.network = spec.network;
   layout.runtime = spec.runtime;
   layout.max_batch = spec.config.batching.max_batch;
   layout.max_batched_tokens = spec.config.batching.max_batched_tokens;
@@ -659,7 +683,7 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       sc.services.push_back(ReadService(s, sc.catalog, sc.pools));
       const ServiceSpec& sv = sc.services.back();
       if (const PricedPool* pool = FindPool(sc, sv.pool)) {
-        ClaimInitialGpus(*pool, sv.config.replicas * sv.tensor_parallel, pool_gpus, s,
+        ClaimInitialGpus(*pool, sv.config.replicas * sv.GpusPerReplica(), pool_gpus, s,
                          std::to_string(sv.config.replicas) + " initial replicas");
       }
       if (!names.insert(sc.services.back().name).second) {
@@ -747,6 +771,10 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
           m.Fail("the services of a swap group share their GPUs: '" + name +
                  "' must have the same " + "GPU, tensor_parallel and pool as '" + first->name +
                  "'");
+        }
+        if (first && sv->pipeline_parallel != first->pipeline_parallel) {
+          m.Fail("the services of a swap group share their GPUs: '" + name +
+                 "' must have the same pipeline_parallel as '" + first->name + "'");
         }
         if (!first) first = sv;
         spec.services.push_back(name);

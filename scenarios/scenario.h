@@ -55,6 +55,9 @@ struct ServiceSpec {
   Precision precision = Precision::kFp16;
   const DeviceSpec* gpu = nullptr;
   int64_t tensor_parallel = 1;
+  int64_t pipeline_parallel = 1;  // stages; a replica is tensor_parallel x pipeline_parallel GPUs
+  int64_t gpus_per_server = 0;    // the pool's GPUs per instance / server (0: no pool)
+  std::string network = "dgx-a100";  // scale-out preset between a replica's servers
   std::string runtime = "compiled";  // engine host-cost preset: compiled | eager-2023
   bool weight_streaming = false;
   double kv_fraction = 0.5;
@@ -78,6 +81,7 @@ struct ServiceSpec {
   // routes to it, with NAME's classes.
   std::vector<std::pair<int32_t, std::string>> route;
   std::string demand_from;
+  int64_t GpusPerReplica() const { return tensor_parallel * pipeline_parallel; }
 };
 
 // A training job (docs/training.md): its layout is timed and memory-checked at load time,

@@ -304,7 +304,7 @@ void ServiceFleet::Start() {
   live_ = service_.LiveReplicas();
   if (!pools_.empty()) {
     const PoolLedger* first = pools_.front();
-    const int64_t gpus = service_.ActiveReplicas() * spec_.tensor_parallel;
+    const int64_t gpus = service_.ActiveReplicas() * spec_.GpusPerReplica();
     bool ok = true;
     for (int64_t r = 0; r < service_.ActiveReplicas() && ok; ++r) {
       claims_.push_back(Acquire(true));
@@ -348,13 +348,13 @@ void ServiceFleet::OnReplicaBusy(size_t replica, bool busy) {
   PoolLedger* on = claims_[replica]->from;
   int64_t& n = BusyOn(on);
   n += busy ? 1 : -1;
-  on->SetBusy(spec_.name, n * spec_.tensor_parallel, sim_.Now());
+  on->SetBusy(spec_.name, n * spec_.GpusPerReplica(), sim_.Now());
 }
 
 std::optional<GpuClaim> ServiceFleet::Acquire(bool warm) {
   for (PoolLedger* p : pools_) {
-    auto claim = warm ? p->AcquireWarm(spec_.tensor_parallel, sim_.Now(), this)
-                      : p->Acquire(spec_.tensor_parallel, sim_.Now(), this);
+    auto claim = warm ? p->AcquireWarm(spec_.GpusPerReplica(), sim_.Now(), this)
+                      : p->Acquire(spec_.GpusPerReplica(), sim_.Now(), this);
     if (claim) return claim;
   }
   return std::nullopt;
@@ -519,7 +519,7 @@ void ServiceFleet::HandleEvent(uint64_t tag) {
     if (r < busy_flag_.size() && busy_flag_[r] && claims_[r] && claims_[r]->from) {
       int64_t& n = BusyOn(claims_[r]->from);
       ++n;
-      claims_[r]->from->SetBusy(spec_.name, n * spec_.tensor_parallel, sim_.Now());
+      claims_[r]->from->SetBusy(spec_.name, n * spec_.GpusPerReplica(), sim_.Now());
     }
     stats_.peak_replicas = std::max(stats_.peak_replicas, service_.LiveReplicas());
     return;

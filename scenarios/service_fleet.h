@@ -11,9 +11,10 @@
 // (scarce GPUs). Owned pools hold a fixed number of servers from t = 0.
 //
 // ServiceFleet runs one service's replica count: fixed, or driven by an Autoscaler every
-// interval. A new replica needs tensor_parallel GPUs from the pool; it becomes routable when
-// its instance is ready plus the time to load its weights (bytes per GPU / load bandwidth,
-// all GPUs of the replica in parallel). A replica removed is drained (no new requests; it
+// interval. A new replica needs tensor_parallel x pipeline_parallel GPUs from the pool; it
+// becomes routable when its instance is ready plus the time to load its weights (bytes per
+// GPU / load bandwidth, all GPUs of the replica in parallel; with pipeline stages, the
+// largest stage's bytes). A replica removed is drained (no new requests; it
 // finishes those it holds) and its GPUs are returned when it stops. The replicas of the
 // initial count are ready at t = 0: the fleet was warm when the simulated window begins.
 //

@@ -83,9 +83,28 @@ InferenceMemory InferenceMemoryPerGpu(const ModelCard& m, const InferenceMemoryI
   const double bpe = BytesPerElement(in.precision);
   r.capacity_bytes = in.capacity_bytes;
   r.reserve_bytes = in.capacity_bytes * (1 - in.utilization);
-  r.weights_bytes = ParameterCount(m) / t * bpe;
+  if (in.layers < 0 || in.layers > m.layers) {
+    throw InputError("a stage of " + m.name + " holds between 1 and " + std::to_string(m.layers) +
+                     " layers");
+  }
+  const bool whole =
+      in.layers == 0 || (in.layers == m.layers && in.include_embedding && in.include_head);
+  const int64_t layers = in.layers == 0 ? m.layers : in.layers;
+  if (whole) {
+    r.weights_bytes = ParameterCount(m) / t * bpe;
+  } else {
+    double params = static_cast<double>(layers) * LayerParameterCount(m);
+    if (in.include_embedding) params += EmbeddingParameterCount(m);
+    if (in.include_head) {
+      params += HeadParameterCount(m);
+      // Tied embeddings: the last stage keeps its own copy of the table for the LM head.
+      if (m.tied_embeddings && !in.include_embedding)
+        params += static_cast<double>(m.vocab) * m.hidden;
+    }
+    r.weights_bytes = params / t * bpe;
+  }
   r.kv_bytes_per_token =
-      2.0 * m.layers * KvHeadsPerGpu(m, in.tp) * m.head_dim * BytesPerElement(in.kv_precision);
+      2.0 * layers * KvHeadsPerGpu(m, in.tp) * m.head_dim * BytesPerElement(in.kv_precision);
   // Peak live activations of one step over T tokens: the residual stream and its normed copy
   // (2 h), plus the widest intermediate (QKV, or the MLP's up/gate output and its
   // activation), plus fp32 logits of the sampled rows.
@@ -97,8 +116,10 @@ InferenceMemory InferenceMemoryPerGpu(const ModelCard& m, const InferenceMemoryI
   const double f = static_cast<double>(m.ffn_hidden) / t;
   const double mlp = m.architecture == Architecture::kLlama ? 3 * f : 2 * f;
   const double logits =
-      static_cast<double>(std::min<int64_t>(in.max_seqs, static_cast<int64_t>(tokens))) *
-      std::ceil(m.vocab / t) * 4.0;
+      in.include_head
+          ? static_cast<double>(std::min<int64_t>(in.max_seqs, static_cast<int64_t>(tokens))) *
+                std::ceil(m.vocab / t) * 4.0
+          : 0.0;
   r.workspace_bytes = tokens * (2 * h + std::max(qkv, mlp)) * bpe + logits;
   r.kv_cache_bytes = in.capacity_bytes - r.reserve_bytes - r.weights_bytes - r.workspace_bytes;
   r.kv_capacity_tokens =

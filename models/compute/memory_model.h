@@ -28,10 +28,18 @@
 //                TensorRT-LLM free_gpu_memory_fraction, default 0.9): the rest is the
 //                runtime reserve (CUDA context, NCCL buffers, allocator fragmentation)
 //   weights    = parameters / t x bytes (norms replicated)
+//                A pipeline stage (InferenceMemoryInput::layers > 0) holds its layers, the
+//                embedding on the first stage, the final norm and LM head on the last: the
+//                same parameter counts as OpOptions::layers / include_embedding /
+//                include_head in transformer_ops.h. A model with tied embeddings split over
+//                stages keeps a copy of the embedding table on the last stage for its head
+//                (Megatron-LM's shared word embeddings; vLLM's PP loads lm_head there).
 //   workspace  = peak activations of the largest step: max_batched_tokens x (residual +
 //                normed input + the widest intermediate) + the logits of the sequences
 //   KV cache   = usable - weights - workspace;  capacity in tokens = KV cache / KV bytes per
-//                token per GPU (2 x layers x KV heads per GPU x head_dim x bytes)
+//                token per GPU (2 x layers x KV heads per GPU x head_dim x bytes; a stage's
+//                layers only)
+//   A stage without the head has no logits in its workspace.
 #pragma once
 
 #include <cstdint>
@@ -90,6 +98,10 @@ struct InferenceMemoryInput {
   double utilization = 0.9;                   // vLLM / TensorRT-LLM default
   int64_t max_batched_tokens = 0;             // 0 = the model's max_context
   int64_t max_seqs = 256;                     // logits rows (vLLM default max_num_seqs)
+  // A pipeline stage (as OpOptions in transformer_ops.h): 0 layers = the whole model.
+  int64_t layers = 0;
+  bool include_embedding = true;  // first stage
+  bool include_head = true;       // last stage
 };
 
 struct InferenceMemory {
@@ -104,7 +116,8 @@ struct InferenceMemory {
   std::string reason;  // why not, when it does not fit
 };
 
-// Preconditions (InputError otherwise): tp divides heads, capacity > 0, 0 < utilization <= 1.
+// Preconditions (InputError otherwise): tp divides heads, capacity > 0, 0 < utilization <= 1,
+// 0 <= layers <= the model's layers.
 InferenceMemory InferenceMemoryPerGpu(const ModelCard& m, const InferenceMemoryInput& in);
 
 }  // namespace fleetsim

@@ -52,6 +52,11 @@ StageTime TimeStage(const ModelCard& m, const DeviceSpec& device, const Training
 
 }  // namespace
 
+double PipelineSendSeconds(const TrainingNetwork& net, double bytes) {
+  return net.inter_node_latency_s +
+         bytes / (net.inter_node_bytes_per_s * net.inter_node_efficiency);
+}
+
 TrainingNetwork DgxA100Network() {
   TrainingNetwork n;
   const AlphaBetaAllReduce ab = DgxA100AllReduce();
@@ -183,7 +188,7 @@ TrainingIteration TrainingIterationTime(const ModelCard& m, const DeviceSpec& de
                              BytesPerElement(lay.precision) / lay.tp;
     const double bw = net.inter_node_bytes_per_s * net.inter_node_efficiency;
     if (!(bw > 0)) throw InputError("inter-node bandwidth must be > 0 for pipeline parallelism");
-    r.pp_comm_s = mb * 2 * v * (net.inter_node_latency_s + act_bytes / bw);
+    r.pp_comm_s = mb * 2 * v * PipelineSendSeconds(net, act_bytes);
     r.pp_bytes_per_transfer = act_bytes;
   }
 

@@ -136,6 +136,12 @@ double PipelineScheduleSeconds(int64_t microbatches, int pp, int virtual_stages,
 // backward compute: max(0, allreduce_s - overlap_s).
 double ExposedSeconds(double allreduce_s, double overlap_s);
 
+// One pipeline send/receive of `bytes` per GPU between consecutive stages over the
+// inter-node link: latency + bytes / (link x efficiency). The `pp comm` term above is
+// m x 2v of these; the serving pipeline (scenarios/replica_binding.h) charges it per stage
+// boundary crossed by an engine step.
+double PipelineSendSeconds(const TrainingNetwork& net, double bytes);
+
 // Ring all-reduce of `bytes` per rank over `ranks` GPUs on the inter-node link:
 // 2 (n - 1) x latency + 2 (n - 1) / n x bytes / (link x efficiency); 0 for one rank.
 double InterNodeAllReduceSeconds(const TrainingNetwork& net, double bytes, int64_t ranks);

@@ -726,8 +726,9 @@ std::string RunHeader(const Json& summary, const ReportPlan& plan) {
       const Json overall = s.contains("overall") ? s["overall"] : Json::object();
       const double slo = NumberAt(overall, "slo_attainment");
       os << "<tr><td>" << Html(Str(s, "name")) << "</td><td>" << Html(Str(s, "model")) << " on "
-         << Html(Str(s, "replicas")) << " × " << Html(Str(s, "tensor_parallel")) << " "
-         << Html(Str(s, "gpu")) << "</td><td>" << Html(Str(s, "arrived")) << "</td><td>"
+         << Html(Str(s, "replicas")) << " × " << Html(Str(s, "tensor_parallel"))
+         << (s.contains("pipeline_parallel") ? " × PP" + Html(Str(s, "pipeline_parallel")) : "")
+         << " " << Html(Str(s, "gpu")) << "</td><td>" << Html(Str(s, "arrived")) << "</td><td>"
          << Html(Str(s, "completed")) << "</td><td>" << Html(Str(s, "rejected")) << "</td><td>"
          << Seconds(Pct(overall, "ttft_s", "p50")) << " / "
          << Seconds(Pct(overall, "ttft_s", "p99")) << "</td><td>"

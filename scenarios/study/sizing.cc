@@ -48,7 +48,7 @@ double CostLowerBound(const Scenario& sc) {
     for (const auto& s : sc.services) {
       if (s.pool != p.name) continue;
       const int64_t min = s.autoscale ? s.autoscale->min_replicas : s.config.replicas;
-      gpus += min * s.tensor_parallel;
+      gpus += min * s.GpusPerReplica();
     }
     for (const auto& j : sc.training_jobs) {
       if (j.pool == p.name) gpus += j.layout.Gpus();
@@ -105,7 +105,7 @@ std::string CheckService(const ServiceSpec& spec, const Scenario& sc, bool laten
   const double per_replica = static_cast<double>(b) / tb / output;  // requests/s
   int64_t replicas = spec.autoscale ? spec.autoscale->max_replicas : spec.config.replicas;
   if (const PricedPool* pool = FindPool(sc, spec.pool); pool && pool->max_units > 0) {
-    replicas = std::min(replicas, pool->max_units * pool->gpus_per_unit / spec.tensor_parallel);
+    replicas = std::min(replicas, pool->max_units * pool->gpus_per_unit / spec.GpusPerReplica());
   }
   const double horizon = sc.duration.seconds();
   // The highest mean rate over any hour (the whole run if shorter): the rate sampled each
