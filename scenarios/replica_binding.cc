@@ -127,11 +127,14 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
   std::vector<double> stream_s(stages, 0.0);
   b.kv_capacity_tokens = INT64_MAX;
   if (l.weight_streaming) {
-    if (!gpu.host_link) {
+    const bool from_server = l.stream_link_bytes_per_s > 0;
+    if (!from_server && !gpu.host_link) {
       throw InputError("weight streaming on " + gpu.name + ": the catalog gives no host link");
     }
-    const double source_bytes_per_s = gpu.host_link->bandwidth_bytes_per_s.value;
-    const std::string over = gpu.host_link->kind;
+    // The source's rate per GPU: resolved from a server of the topology, or the host link.
+    const double source_bytes_per_s =
+        from_server ? l.stream_link_bytes_per_s : gpu.host_link->bandwidth_bytes_per_s.value;
+    const std::string over = from_server ? l.stream_path : gpu.host_link->kind;
     for (size_t k = 0; k < stages; ++k) {
       const InferenceMemory& mem = mems[k];
       const double usable = mem.capacity_bytes - mem.reserve_bytes - mem.workspace_bytes;

@@ -67,6 +67,10 @@ struct ReplicaLayout {
   bool weight_streaming = false;
   double kv_fraction = 0.5;
   double link_efficiency = 0.8;
+  // The per-GPU rate of the streams when the scenario resolved it from a server of its
+  // topology (scenarios/streaming_source.h), and how; 0 = the GPU's catalog host link.
+  double stream_link_bytes_per_s = 0;
+  std::string stream_path;
 };
 
 // Throws InputError when the layout cannot run (e.g. the weights do not fit).

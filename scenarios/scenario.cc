@@ -10,6 +10,7 @@
 #include "models/training/training_fabric.h"
 #include "scenarios/cli/topology_options.h"
 #include "sim/suggest.h"
+#include "scenarios/streaming_source.h"
 #include "topologies/topology_loader.h"
 
 namespace fleetsim {
@@ -337,6 +338,13 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
             e->Fail("link_efficiency must be in (0, 1]");
           }
         }
+        auto from = wr.Optional("from");
+        if (from) s.stream_from = from->AsChoice({"host", "nvme"});
+        if (auto sv = wr.Optional("server")) s.stream_server = sv->AsString();
+        if (s.stream_from == "nvme" && s.stream_server.empty()) {
+          from->Fail("streaming from nvme needs 'server:', a server of the scenario's topology "
+                     "(its NVMe link and PCIe switches set the rate)");
+        }
         wr.Finish();
       }
     }
@@ -609,6 +617,8 @@ ReplicaLayout LayoutOf(const ServiceSpec& spec) {
   layout.weight_streaming = spec.weight_streaming;
   layout.kv_fraction = spec.kv_fraction;
   layout.link_efficiency = spec.link_efficiency;
+  layout.stream_link_bytes_per_s = spec.stream_link_bytes_per_s;
+  layout.stream_path = spec.stream_path;
   return layout;
 }
 
@@ -815,6 +825,16 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
       sc.topology = std::make_shared<const ClusterGraph>(LoadTopologyFile(p, options));
     } else {
       sc.topology = std::make_shared<const ClusterGraph>(LoadTopology(*t, options));
+    }
+  }
+  // Weight streaming over a server of the topology: its rate from the server's links.
+  if (auto services = r.Optional("services")) {
+    const auto items = services->Items();
+    for (size_t i = 0; i < sc.services.size(); ++i) {
+      ServiceSpec& sv = sc.services[i];
+      if (!sv.weight_streaming || sv.stream_server.empty()) continue;
+      ResolveStreamingSource(sv, sc.topology.get(),
+                             items[i].Get("replica").Get("weight_streaming"));
     }
   }
   std::map<NodeId, std::string> placed_gpus;  // GPU -> the placed job using it

@@ -62,6 +62,14 @@ struct ServiceSpec {
   bool weight_streaming = false;
   double kv_fraction = 0.5;
   double link_efficiency = 0.8;
+  // Where the streamed weights come from (docs/serving.md, "Weight streaming"): "host" memory
+  // or "nvme", and optionally a server of the scenario's topology whose links the streams
+  // cross, every GPU of it streaming at once (scenarios/streaming_source.h). Resolved to a
+  // per-GPU rate; 0 = the GPU's catalog host link.
+  std::string stream_from = "host";
+  std::string stream_server;
+  double stream_link_bytes_per_s = 0;
+  std::string stream_path;  // how the rate was found, for the run's notes
   ServiceConfig config;
   std::optional<ConfigNode> demand;  // read at run start: streams draw from the run's seed
   // Pricing and elasticity (docs/serving.md, "Pools and autoscaling").
