@@ -7,13 +7,17 @@
 //
 // The iteration-time model here is an affine stand-in with magnitudes of a 7B model on one
 // A100 (20 ms per step + 0.1 ms per sequence + KV read), so that the engine's own cost is
-// measured; the roofline model's per-iteration cost is measured in its own benchmark.
+// measured. BM_ServingHourRealModel runs the same demand on the model `fleetsim run` binds
+// (BindReplica: Llama-2-7B fp16 on one A100-SXM4-80GB, the roofline with its decode-time
+// cache), so the cost of the step-time model is in it too.
 // Rates are per CPU-second of this process (Google Benchmark's default), which stays
 // meaningful when other work shares the machine.
 #include <benchmark/benchmark.h>
 
+#include "models/catalog/catalog.h"
 #include "models/serving/service_sim.h"
 #include "models/workload/arrivals.h"
+#include "scenarios/replica_binding.h"
 #include "sim/config/config.h"
 
 namespace fleetsim {
@@ -49,8 +53,11 @@ std::unique_ptr<RequestStream> Demand(double rate, double horizon_s, RngStreams 
   return ReadRequestStream(docs.back()->Root(), ctx);
 }
 
-void RunService(benchmark::State& state, double rate, int64_t replicas, double horizon_s) {
-  StandInTime model;
+void RunService(benchmark::State& state, double rate, int64_t replicas, double horizon_s,
+                const IterationTimeModel* real = nullptr, int64_t real_kv_tokens = 0) {
+  StandInTime stand_in;
+  const IterationTimeModel& model = real ? *real : stand_in;
+  const int64_t kv_tokens = real ? real_kv_tokens : 400000;
   uint64_t requests = 0, events = 0;
   for (auto _ : state) {
     Simulator sim(1);
@@ -59,7 +66,7 @@ void RunService(benchmark::State& state, double rate, int64_t replicas, double h
     cfg.classes = {{"chat", 1.0, 1.0, 0.1}};
     cfg.replicas = replicas;
     cfg.batching.max_batch = 128;
-    ServiceSim svc(sim, cfg, {&model, 400000}, Demand(rate, horizon_s, sim.rng()), sim.rng());
+    ServiceSim svc(sim, cfg, {&model, kv_tokens}, Demand(rate, horizon_s, sim.rng()), sim.rng());
     svc.Start();
     sim.Run();
     requests += svc.metrics().arrived;
@@ -83,6 +90,19 @@ BENCHMARK(BM_ServingHour)
     ->Args({250, 16})
     ->Args({4000, 256})
     ->Unit(benchmark::kMillisecond);
+
+// As BM_ServingHour, on the bound roofline model of Llama-2-7B on one A100 (per replica).
+void BM_ServingHourRealModel(benchmark::State& state) {
+  static const Catalog catalog = Catalog::LoadShipped(FLEETSIM_SOURCE_DIR);
+  ReplicaLayout layout;
+  layout.model = &catalog.FindModel("llama2-7b");
+  layout.gpu = &catalog.FindDevice("A100-SXM4-80GB");
+  layout.max_batch = 128;
+  static const BoundReplica bound = BindReplica(layout);
+  RunService(state, static_cast<double>(state.range(0)), state.range(1), 3600,
+             bound.iteration_time.get(), bound.kv_capacity_tokens);
+}
+BENCHMARK(BM_ServingHourRealModel)->Args({1000, 64})->Unit(benchmark::kMillisecond);
 
 void BM_ServingFullDay(benchmark::State& state) { RunService(state, 1000, 64, 86400); }
 BENCHMARK(BM_ServingFullDay)->Iterations(1)->Unit(benchmark::kSecond);
