@@ -36,6 +36,7 @@ const Case kCases[] = {
     {"hetero-a100-a10", "--set 'duration=1 h'"},
     {"two-models-swapping", "--set 'duration=2 h'"},
     {"image-gen-egress", "--set 'duration=2 h'"},
+    {"llama405b-pipeline-h100", ""},
     {"chatbot-sizing", ""},
     {"gpt3-175b-a100", ""},
     {"llama-65b-a100", ""},
