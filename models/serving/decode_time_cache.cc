@@ -51,6 +51,13 @@ const std::vector<DecodeTimeCache::Segment>& DecodeTimeCache::Table(int64_t seqs
 }
 
 double DecodeTimeCache::Seconds(const IterationShape& s) const {
+  if (s.prefill_tokens > 0 && s.decode_seqs == 0) {
+    const PrefillKey key{s.prefill_tokens, s.prefill_attention_pairs};
+    if (const auto it = prefill_.find(key); it != prefill_.end()) return it->second;
+    const double t = inner_->Seconds(s);
+    if (prefill_.size() < kMaxPrefillShapes) prefill_.emplace(key, t);
+    return t;
+  }
   if (s.prefill_tokens != 0 || s.decode_seqs <= 0) return inner_->Seconds(s);
   const int64_t c = s.decode_context_tokens;
   if (c < s.decode_seqs || c > s.decode_seqs * max_context_) return Direct(s.decode_seqs, c);

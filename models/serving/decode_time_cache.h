@@ -11,11 +11,18 @@
 // one token. Segments still not affine (one holds each kink) are evaluated directly.
 //
 // The wrapped model must have that convexity in C for a fixed B (the roofline model has it;
-// a model with steps in C must not be wrapped). Prefill and mixed iterations pass through.
-// Interpolated values agree with direct evaluation to ~1e-12 relative.
+// a model with steps in C must not be wrapped). Interpolated values agree with direct
+// evaluation to ~1e-12 relative.
+//
+// Prefill-only iterations (no decodes) are memoised exactly: the same (prompt tokens,
+// attention pairs) returns the value the wrapped model gave the first time, for up to
+// kMaxPrefillShapes distinct shapes (then they are evaluated directly; nothing is evicted, so
+// the values do not depend on the order of calls). Mixed iterations pass through.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "models/serving/iteration_model.h"
@@ -28,6 +35,7 @@ class DecodeTimeCache final : public IterationTimeModel {
   DecodeTimeCache(std::unique_ptr<IterationTimeModel> inner, int64_t max_context);
 
   double Seconds(const IterationShape& shape) const override;
+  static constexpr size_t kMaxPrefillShapes = 1 << 16;
 
   const IterationTimeModel& inner() const { return *inner_; }
   // Direct evaluations made so far (table building and fallbacks), for tests and tuning.
@@ -47,6 +55,17 @@ class DecodeTimeCache final : public IterationTimeModel {
   int64_t max_context_;
   mutable std::vector<std::vector<Segment>> tables_;  // by batch size, built on first use
   mutable uint64_t direct_ = 0;
+  struct PrefillKey {
+    int64_t tokens;
+    double pairs;
+    bool operator==(const PrefillKey&) const = default;
+  };
+  struct PrefillHash {
+    size_t operator()(const PrefillKey& k) const {
+      return std::hash<int64_t>()(k.tokens) * 1000003u ^ std::hash<double>()(k.pairs);
+    }
+  };
+  mutable std::unordered_map<PrefillKey, double, PrefillHash> prefill_;
 };
 
 }  // namespace fleetsim

@@ -42,7 +42,25 @@ TEST(DecodeTimeCacheTest, EqualsDirectEvaluationEverywhere) {
   EXPECT_LT(cache.direct_evaluations(), 3u * 2 * 40);
 }
 
-TEST(DecodeTimeCacheTest, PrefillShapesPassThrough) {
+TEST(DecodeTimeCacheTest, PrefillOnlyShapesAreMemoisedExactly) {
+  // Two prefill-only iterations of the same shape: the wrapped model is called once, and both
+  // get its value (1e-7 x 500 tokens + the host floor 0.012 + 0.001 = 0.01305 s). A different
+  // pair count is a different shape and is evaluated.
+  auto inner = std::make_unique<KinkedModel>();
+  const KinkedModel* direct = inner.get();
+  DecodeTimeCache cache(std::move(inner), 1024);
+  IterationShape s;
+  s.prefill_tokens = 500;
+  s.prefill_attention_pairs = 500.0 * 501 / 2;
+  EXPECT_DOUBLE_EQ(cache.Seconds(s), 0.01305);
+  EXPECT_DOUBLE_EQ(cache.Seconds(s), 0.01305);
+  EXPECT_EQ(direct->calls, 1u);
+  s.prefill_attention_pairs = 2 * 250.0 * 251 / 2;  // two prompts of 250
+  cache.Seconds(s);
+  EXPECT_EQ(direct->calls, 2u);
+}
+
+TEST(DecodeTimeCacheTest, MixedShapesPassThrough) {
   auto inner = std::make_unique<KinkedModel>();
   const KinkedModel* direct = inner.get();
   DecodeTimeCache cache(std::move(inner), 1024);
