@@ -163,10 +163,11 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
     for (size_t k = 0; k < stages; ++k) {
       const InferenceMemory& mem = mems[k];
       if (!mem.fits) {
-        throw InputError(m.name + " (" + std::string(PrecisionName(l.precision)) + ") on " + on +
-                         stage_of(k) + ": " + mem.reason +
-                         " (use more tensor- or pipeline-parallel GPUs, a lower precision, a larger GPU, or "
-                         "replica.weight_streaming)");
+        throw InputError(
+            m.name + " (" + std::string(PrecisionName(l.precision)) + ") on " + on + stage_of(k) +
+            ": " + mem.reason +
+            " (use more tensor- or pipeline-parallel GPUs, a lower precision, a larger GPU, or "
+            "replica.weight_streaming)");
       }
       b.kv_capacity_tokens = std::min(b.kv_capacity_tokens, mem.kv_capacity_tokens);
     }
