@@ -74,8 +74,10 @@ struct ServiceRun {
   std::unique_ptr<ServiceFleet> fleet;
   PoolLedger* pool = nullptr;
   uint32_t counter_pid = 0;
-  IntervalLatencyColumns latency;  // ttft/tpot percentiles per interval
-  uint64_t egress_counted = 0;     // completed requests whose egress was billed
+  IntervalLatencyColumns latency;  // ttft/tpot/e2e percentiles per interval
+  // The same per class, for a service with several classes (one class: the service's).
+  std::vector<IntervalLatencyColumns> class_latency;
+  uint64_t egress_counted = 0;  // completed requests whose egress was billed
 };
 
 Json Percentiles(const LogHistogram& h) {
@@ -288,6 +290,11 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       columns.push_back(s.spec->name + "." + c);
     }
     IntervalLatencyColumns::AppendNames(s.spec->name, columns);
+    if (s.sim->config().classes.size() > 1) {
+      for (const auto& c : s.sim->config().classes) {
+        IntervalLatencyColumns::AppendNames(s.spec->name + "." + c.name, columns);
+      }
+    }
   }
   for (const auto& s : services) {
     for (const char* c : {"replicas", "replicas_starting"})
@@ -327,6 +334,12 @@ int RunScenario(const Scenario& sc, const RunOptions& opt, std::ostream& out) {
       row[k++] = static_cast<double>(s.sim->Running());
       row[k++] = kv;
       k = s.latency.Sample(m.overall, row, k, trace.get(), s.counter_pid, sim.Now());
+      if (s.sim->config().classes.size() > 1) {
+        s.class_latency.resize(m.by_class.size());
+        for (size_t c = 0; c < m.by_class.size(); ++c) {
+          k = s.class_latency[c].Sample(m.by_class[c], row, k);
+        }
+      }
       if (trace) {
         trace->Counter(s.counter_pid, "waiting", sim.Now(), static_cast<double>(s.sim->Waiting()));
         trace->Counter(s.counter_pid, "running", sim.Now(), static_cast<double>(s.sim->Running()));

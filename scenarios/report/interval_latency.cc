@@ -5,29 +5,35 @@
 
 namespace fleetsim {
 
-void IntervalLatencyColumns::AppendNames(const std::string& service,
+namespace {
+constexpr const char* kMetricNames[IntervalLatencyColumns::kMetrics] = {"ttft", "tpot", "e2e"};
+constexpr const char* kQuantileNames[IntervalLatencyColumns::kQuantiles] = {"p50", "p90", "p99"};
+constexpr double kQuantileValues[IntervalLatencyColumns::kQuantiles] = {0.50, 0.90, 0.99};
+}  // namespace
+
+void IntervalLatencyColumns::AppendNames(const std::string& prefix,
                                          std::vector<std::string>& columns) {
-  for (const char* c : {"ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "tpot_p99_s"}) {
-    columns.push_back(service + "." + c);
+  for (const char* m : kMetricNames) {
+    for (const char* q : kQuantileNames) {
+      columns.push_back(prefix + "." + m + "_" + q + "_s");
+    }
   }
 }
 
-size_t IntervalLatencyColumns::Sample(const LatencyStats& overall, std::vector<double>& row,
-                                      size_t k, TraceWriter* trace, uint32_t pid, SimTime now) {
+size_t IntervalLatencyColumns::Sample(const LatencyStats& stats, std::vector<double>& row, size_t k,
+                                      TraceWriter* trace, uint32_t pid, SimTime now) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  const LogHistogram ttft = overall.ttft_s.Since(ttft_seen_);
-  const LogHistogram tpot = overall.tpot_s.Since(tpot_seen_);
-  ttft_seen_ = overall.ttft_s;
-  tpot_seen_ = overall.tpot_s;
-  static const char* const kNames[kColumns] = {"ttft p50 s", "ttft p99 s", "tpot p50 s",
-                                               "tpot p99 s"};
-  const double values[kColumns] = {
-      ttft.count() ? ttft.Quantile(0.50) : kNaN, ttft.count() ? ttft.Quantile(0.99) : kNaN,
-      tpot.count() ? tpot.Quantile(0.50) : kNaN, tpot.count() ? tpot.Quantile(0.99) : kNaN};
-  for (size_t i = 0; i < kColumns; ++i) {
-    row[k + i] = values[i];
-    if (trace && now > last_ && std::isfinite(values[i])) {
-      trace->Counter(pid, kNames[i], last_, values[i]);
+  const LogHistogram* cumulative[kMetrics] = {&stats.ttft_s, &stats.tpot_s, &stats.e2e_s};
+  for (size_t m = 0; m < kMetrics; ++m) {
+    const LogHistogram interval = cumulative[m]->Since(seen_[m]);
+    seen_[m] = *cumulative[m];
+    for (size_t q = 0; q < kQuantiles; ++q) {
+      const double v = interval.count() ? interval.Quantile(kQuantileValues[q]) : kNaN;
+      row[k + m * kQuantiles + q] = v;
+      if (trace && now > last_ && std::isfinite(v)) {
+        trace->Counter(pid, std::string(kMetricNames[m]) + " " + kQuantileNames[q] + " s", last_,
+                       v);
+      }
     }
   }
   last_ = now;

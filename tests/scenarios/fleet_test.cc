@@ -1,13 +1,16 @@
 // Pools, billing and autoscaling in runs (scenarios/service_fleet.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "models/pricing/spot.h"
+#include "scenarios/report/report_html.h"
 #include "scenarios/service_fleet.h"
 #include "tests/scenarios/run_cli.h"
 #include "tests/temp_path.h"
@@ -333,6 +336,48 @@ TEST(FleetRunTest, ClassRoutingSendsEachClassToItsServiceAndKeepsTheDemand) {
   EXPECT_EQ(s["costs"]["pools"][0]["name"], "a100");
   EXPECT_NEAR(s["costs"]["pools"][1]["total_usd"].get<double>(), cheap["cost_usd"].get<double>(),
               1e-6);
+
+  // Latency over time per class (docs/outputs.md, timeseries.csv): service chat serves only
+  // interactive requests, so its interactive columns hold the same requests as its overall
+  // columns (equal in every row) and its batch columns are empty; chat-batch the reverse.
+  // Per request E2E >= TTFT, so every E2E percentile is >= the same TTFT percentile.
+  const TimeSeriesTable ts = ReadTimeSeriesCsv(out + "/timeseries.csv");
+  auto col = [&](const std::string& name) -> const std::vector<double>& {
+    const auto it = std::find(ts.columns.begin(), ts.columns.end(), name);
+    EXPECT_NE(it, ts.columns.end()) << name;
+    return ts.values.at(static_cast<size_t>(it - ts.columns.begin()));
+  };
+  ASSERT_EQ(ts.rows(), 13u);  // every 5 min, 0 to 1 h
+  size_t with_values = 0;
+  for (const std::string m : {"ttft_p50_s", "ttft_p90_s", "ttft_p99_s", "tpot_p50_s", "tpot_p90_s",
+                              "tpot_p99_s", "e2e_p50_s", "e2e_p90_s", "e2e_p99_s"}) {
+    for (const auto& [svc, served, other] :
+         {std::tuple<std::string, std::string, std::string>{"chat", "interactive", "batch"},
+          {"chat-batch", "batch", "interactive"}}) {
+      const auto& all = col(svc + "." + m);
+      const auto& mine = col(svc + "." + served + "." + m);
+      const auto& none = col(svc + "." + other + "." + m);
+      for (size_t i = 0; i < ts.rows(); ++i) {
+        EXPECT_TRUE(std::isnan(none[i])) << svc << " " << other << " " << m << " row " << i;
+        if (std::isnan(all[i])) {
+          EXPECT_TRUE(std::isnan(mine[i])) << svc << " " << m << " row " << i;
+        } else {
+          EXPECT_EQ(all[i], mine[i]) << svc << " " << m << " row " << i;
+          ++with_values;
+        }
+      }
+    }
+  }
+  EXPECT_GT(with_values, 100u);
+  for (const std::string q : {"p50", "p90", "p99"}) {
+    const auto& ttft = col("chat.ttft_" + q + "_s");
+    const auto& e2e = col("chat.e2e_" + q + "_s");
+    for (size_t i = 0; i < ts.rows(); ++i) {
+      if (!std::isnan(ttft[i])) {
+        EXPECT_GE(e2e[i], ttft[i]) << q << " row " << i;
+      }
+    }
+  }
 }
 
 TEST(FleetRunTest, RoutingAClassKeepsEveryRequestAndItsClass) {

@@ -82,31 +82,47 @@ TEST(ReportCsvTest, MalformedRowNamesFileAndLine) {
 }
 
 TEST(IntervalLatencyTest, PercentilesOfTheRequestsSinceThePreviousSample) {
-  // Interval 1: ten TTFTs of 100 ms, no TPOT: TTFT p50 = p99 = 100 ms (within the 1 % bucket,
-  // never below), TPOT empty. Interval 2: ten of 2 s: 2 s, although the cumulative p50 is
-  // still 100 ms. Interval 3: nothing completed: all empty.
+  // Interval 1: ten TTFTs of 100 ms, no TPOT, ten end-to-end latencies: nine of 1 s and one
+  // of 3 s. TTFT p50 = p90 = p99 = 100 ms (within the 1 % bucket, never below), TPOT empty;
+  // E2E p50 = p90 = 1 s (the 5th and 9th smallest), p99 = 3 s (the 10th: ceil(0.99 x 10)).
+  // Interval 2: ten TTFTs of 2 s: 2 s, although the cumulative p50 is still 100 ms.
+  // Interval 3: nothing completed: all empty.
   LatencyStats s;
   IntervalLatencyColumns cols;
   std::vector<std::string> names;
   IntervalLatencyColumns::AppendNames("chat", names);
-  EXPECT_EQ(names, (std::vector<std::string>{"chat.ttft_p50_s", "chat.ttft_p99_s",
-                                             "chat.tpot_p50_s", "chat.tpot_p99_s"}));
-  std::vector<double> row(5, -1);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"chat.ttft_p50_s", "chat.ttft_p90_s", "chat.ttft_p99_s",
+                                      "chat.tpot_p50_s", "chat.tpot_p90_s", "chat.tpot_p99_s",
+                                      "chat.e2e_p50_s", "chat.e2e_p90_s", "chat.e2e_p99_s"}));
+  names.clear();
+  IntervalLatencyColumns::AppendNames("chat.batch", names);  // a class of service chat
+  EXPECT_EQ(names.front(), "chat.batch.ttft_p50_s");
+  EXPECT_EQ(names.back(), "chat.batch.e2e_p99_s");
+  std::vector<double> row(11, -1);
   for (int i = 0; i < 10; ++i) s.ttft_s.Add(0.1);
-  EXPECT_EQ(cols.Sample(s, row, 1), 5u);
-  EXPECT_EQ(row[0], -1);  // untouched
-  EXPECT_GE(row[1], 0.1);
-  EXPECT_NEAR(row[1], 0.1, 0.001);
-  EXPECT_NEAR(row[2], 0.1, 0.001);
-  EXPECT_TRUE(std::isnan(row[3]));
-  EXPECT_TRUE(std::isnan(row[4]));
+  for (int i = 0; i < 9; ++i) s.e2e_s.Add(1.0);
+  s.e2e_s.Add(3.0);
+  EXPECT_EQ(cols.Sample(s, row, 1), 10u);
+  EXPECT_EQ(row[0], -1);   // untouched
+  EXPECT_EQ(row[10], -1);  // untouched
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_GE(row[i], 0.1);
+    EXPECT_NEAR(row[i], 0.1, 0.001);
+  }
+  for (int i = 4; i <= 6; ++i) EXPECT_TRUE(std::isnan(row[i]));
+  EXPECT_NEAR(row[7], 1.0, 0.01);
+  EXPECT_GE(row[7], 1.0);
+  EXPECT_NEAR(row[8], 1.0, 0.01);
+  EXPECT_DOUBLE_EQ(row[9], 3.0);  // clamped to the exact maximum
   for (int i = 0; i < 10; ++i) s.ttft_s.Add(2.0);
   cols.Sample(s, row, 1);
   EXPECT_DOUBLE_EQ(row[1], 2.0);  // clamped to the exact maximum, which rose
+  EXPECT_DOUBLE_EQ(row[3], 2.0);
+  EXPECT_TRUE(std::isnan(row[7]));  // no end-to-end latency in this interval
   EXPECT_NEAR(s.ttft_s.Quantile(0.5), 0.1, 0.001);
   cols.Sample(s, row, 1);
-  EXPECT_TRUE(std::isnan(row[1]));
-  EXPECT_TRUE(std::isnan(row[2]));
+  for (int i = 1; i <= 9; ++i) EXPECT_TRUE(std::isnan(row[i]));
 }
 
 TEST(ReportPlanTest, DemandIsARateWithReplicasOnTheRightAxis) {
