@@ -69,4 +69,31 @@ double DecodeTimeCache::Seconds(const IterationShape& s) const {
   return seg.at_lo + seg.slope * static_cast<double>(c - seg.lo);
 }
 
+void DecodeTimeCache::DecodeRun(int64_t seqs, int64_t context, int64_t steps, double* out) const {
+  if (seqs <= 0) {
+    IterationTimeModel::DecodeRun(seqs, context, steps, out);
+    return;
+  }
+  const std::vector<Segment>* table = nullptr;
+  size_t i = 0;  // the segment holding the previous in-range context (contexts only grow)
+  for (int64_t j = 0; j < steps; ++j) {
+    const int64_t c = context + j * seqs;
+    if (c < seqs || c > seqs * max_context_) {
+      out[j] = Direct(seqs, c);
+      continue;
+    }
+    if (!table) {
+      table = &Table(seqs);
+      i = static_cast<size_t>(
+          std::upper_bound(table->begin(), table->end(), c,
+                           [](int64_t v, const Segment& seg) { return v < seg.lo; }) -
+          table->begin() - 1);
+    }
+    // The last segment starting at or before c, as Seconds' search finds it.
+    while (i + 1 < table->size() && (*table)[i + 1].lo <= c) ++i;
+    const Segment& seg = (*table)[i];
+    out[j] = seg.at_lo + seg.slope * static_cast<double>(c - seg.lo);
+  }
+}
+
 }  // namespace fleetsim

@@ -35,6 +35,8 @@ class DecodeTimeCache final : public IterationTimeModel {
   DecodeTimeCache(std::unique_ptr<IterationTimeModel> inner, int64_t max_context);
 
   double Seconds(const IterationShape& shape) const override;
+  // As the base, walking the table's segments along the run instead of searching per step.
+  void DecodeRun(int64_t seqs, int64_t context, int64_t steps, double* out) const override;
   static constexpr size_t kMaxPrefillShapes = 1 << 16;
 
   const IterationTimeModel& inner() const { return *inner_; }

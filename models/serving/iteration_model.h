@@ -23,6 +23,18 @@ class IterationTimeModel {
   // Wall time of the iteration in seconds, > 0 for any non-empty shape. Must be a pure
   // function of the shape: the fast-forward and exact modes rely on it.
   virtual double Seconds(const IterationShape& shape) const = 0;
+  // The durations of `steps` decode-only iterations of `seqs` sequences whose total context
+  // starts at `context` and grows by `seqs` a step: out[j] = Seconds({decode_seqs = seqs,
+  // decode_context_tokens = context + j x seqs}), bit for bit. A model may compute a run
+  // faster than step by step (DecodeTimeCache walks its table).
+  virtual void DecodeRun(int64_t seqs, int64_t context, int64_t steps, double* out) const {
+    IterationShape s;
+    s.decode_seqs = seqs;
+    for (int64_t j = 0; j < steps; ++j) {
+      s.decode_context_tokens = context + j * seqs;
+      out[j] = Seconds(s);
+    }
+  }
 };
 
 }  // namespace fleetsim

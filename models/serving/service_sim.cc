@@ -482,19 +482,21 @@ void ServiceSim::FinishDecodeSteps(size_t r, int64_t steps) {
   rep.context_sum += steps * B;
   if (rep.step < rep.next_finish_step) return;
   const double now_s = sim_.Now().seconds();
-  std::vector<uint32_t> keep;
-  keep.reserve(rep.running.size());
+  // Complete the finished ones and compact the rest in place, in order, finding the next
+  // finish on the way (one pass, no allocation).
+  size_t kept = 0;
+  rep.next_finish_step = std::numeric_limits<int64_t>::max();
   for (uint32_t id : rep.running) {
     Request& q = requests_[id];
     if (q.finish_step <= rep.step) {
       rep.context_sum -= ContextOf(q, rep.step);
       Complete(r, id, now_s);
     } else {
-      keep.push_back(id);
+      rep.running[kept++] = id;
+      rep.next_finish_step = std::min(rep.next_finish_step, q.finish_step);
     }
   }
-  rep.running.swap(keep);
-  RecomputeNextFinish(rep);
+  rep.running.resize(kept);
 }
 
 void ServiceSim::Complete(size_t, uint32_t id, double t_s) {
@@ -703,8 +705,10 @@ void ServiceSim::StartDecodeRun(size_t r) {
   rep.pending_swap_s = 0;
   rep.step_end_ns.resize(static_cast<size_t>(k));
   rep.steps_ended = 0;
+  step_s_.resize(static_cast<size_t>(k));
+  perf_.iteration_time->DecodeRun(B, rep.context_sum, k, step_s_.data());
   for (int64_t j = 0; j < k; ++j) {
-    t = t + Duration::FromSeconds(StepSeconds(B, rep.context_sum + j * B));
+    t = t + Duration::FromSeconds(step_s_[static_cast<size_t>(j)]);
     rep.step_end_ns[static_cast<size_t>(j)] = t.ns();
   }
   rep.iteration_seqs = B;

@@ -243,6 +243,7 @@ class ServiceSim final : public EventHandler {
   std::vector<uint32_t> free_requests_;
   std::optional<RequestSpec> next_arrival_;
   std::vector<ReplicaLoad> loads_;  // reused by every routing decision: no allocation
+  std::vector<double> step_s_;      // reused by every decode run: its step durations
   ServiceMetrics metrics_;
   ServiceObserver* observer_ = nullptr;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace fleetsim {
 namespace {
@@ -40,6 +41,26 @@ TEST(DecodeTimeCacheTest, EqualsDirectEvaluationEverywhere) {
   // Two kinks per batch size, each found by bisection in ~log2(4096 B) steps: far fewer direct
   // evaluations than the ~(4096 / 13) points per batch size queried above.
   EXPECT_LT(cache.direct_evaluations(), 3u * 2 * 40);
+}
+
+TEST(DecodeTimeCacheTest, DecodeRunEqualsSecondsStepByStep) {
+  // A run walks the table instead of searching it; every step must be bit-identical to
+  // Seconds, across the attention kink (C = 6,667 B) and past the table's end
+  // (B x max_context = 8,192 B).
+  auto inner = std::make_unique<KinkedModel>();
+  DecodeTimeCache cache(std::move(inner), 8192);
+  for (int64_t B : {1, 7, 64}) {
+    const int64_t steps = 7000;
+    std::vector<double> run(steps);
+    const int64_t c0 = B * 3000;  // the kink at step ~3,667, the table's end at step 5,192
+    cache.DecodeRun(B, c0, steps, run.data());
+    IterationShape s;
+    s.decode_seqs = B;
+    for (int64_t j = 0; j < steps; ++j) {
+      s.decode_context_tokens = c0 + j * B;
+      ASSERT_EQ(run[j], cache.Seconds(s)) << "B " << B << " step " << j;
+    }
+  }
 }
 
 TEST(DecodeTimeCacheTest, PrefillOnlyShapesAreMemoisedExactly) {
