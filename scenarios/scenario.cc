@@ -32,10 +32,7 @@ BatchingConfig ReadBatching(const ConfigNode& node) {
   MapReader r(node);
   BatchingConfig b;
   if (auto m = r.Optional("mode")) {
-    const std::string mode = m->AsChoice({"static", "continuous", "chunked"});
-    b.mode = mode == "static"       ? BatchingConfig::Mode::kStatic
-             : mode == "continuous" ? BatchingConfig::Mode::kContinuous
-                                    : BatchingConfig::Mode::kChunked;
+    b.mode = BatchingModes().TryFind(m->AsChoice(BatchingModes().NameList()))->factory;
   }
   if (auto n = r.Optional("max_batch")) b.max_batch = PositiveInt(*n, "max_batch");
   if (auto n = r.Optional("max_batched_tokens")) {

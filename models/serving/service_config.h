@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/registry.h"
+
 namespace fleetsim {
 
 struct RequestClass {
@@ -38,6 +40,10 @@ struct BatchingConfig {
   enum class Preemption { kRecompute, kSwap };
   Preemption preemption = Preemption::kRecompute;
 };
+
+// The batching modes by their scenario names (`batching.mode`, `fleetsim list batching`);
+// the factory is the mode.
+const Registry<BatchingConfig::Mode>& BatchingModes();
 
 struct ServiceConfig {
   std::string name = "service";

@@ -5,10 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "models/catalog/catalog.h"
+#include "models/precision.h"
 #include "models/pricing/price_catalog.h"
 #include "models/scheduling/policy.h"
 #include "models/serving/autoscaler.h"
 #include "models/serving/routers.h"
+#include "models/serving/service_config.h"
 #include "models/workload/arrivals.h"
 #include "models/workload/lengths.h"
 #include "scenarios/cli/args.h"
@@ -270,11 +272,13 @@ void PrintRegistry(const R& registry, bool json) {
 int RunList(const std::vector<std::string>& args) {
   ArgParser p("list",
               "List what fleetsim knows: gpus (the hardware catalog), models (model cards),\n"
-              "arrivals and lengths (demand), routers (inference request routing), autoscalers\n"
-              "(inference replica counts), prices (cloud and owned hardware) and policies\n"
-              "(cluster scheduling).");
+              "precisions (numeric formats), arrivals and lengths (demand), batching (inference\n"
+              "engine modes), routers (inference request routing), autoscalers (inference\n"
+              "replica counts), prices (cloud and owned hardware) and policies (cluster\n"
+              "scheduling).");
   p.Positional("WHAT",
-               "gpus | models | arrivals | lengths | routers | autoscalers | prices | policies");
+               "gpus | models | precisions | arrivals | lengths | batching | routers | "
+               "autoscalers | prices | policies");
   p.Option("--catalog", "FILE", "extra catalog file overriding the shipped one", true);
   p.Option("--prices", "FILE", "extra price file overriding the shipped prices", true);
   p.Flag("--json", "machine-readable output, every number with its source and date");
@@ -295,6 +299,10 @@ int RunList(const std::vector<std::string>& args) {
     PrintRegistry(ArrivalProcesses(), json);
   } else if (what == "lengths") {
     PrintRegistry(LengthDistributions(), json);
+  } else if (what == "precisions") {
+    PrintRegistry(Precisions(), json);
+  } else if (what == "batching") {
+    PrintRegistry(BatchingModes(), json);
   } else if (what == "routers") {
     PrintRegistry(Routers(), json);
   } else if (what == "autoscalers") {
@@ -308,10 +316,10 @@ int RunList(const std::vector<std::string>& args) {
   } else {
     throw InputError(
         "cannot list '" + what +
-            "'; choose one of: gpus, models, arrivals, lengths, routers, autoscalers, prices, "
-            "policies",
-        ClosestName(what, {"gpus", "models", "devices", "arrivals", "lengths", "routers",
-                           "autoscalers", "prices", "policies"})
+            "'; choose one of: gpus, models, precisions, arrivals, lengths, batching, routers, "
+            "autoscalers, prices, policies",
+        ClosestName(what, {"gpus", "models", "devices", "precisions", "arrivals", "lengths",
+                           "batching", "routers", "autoscalers", "prices", "policies"})
             .value_or(""));
   }
   return 0;

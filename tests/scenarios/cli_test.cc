@@ -62,6 +62,30 @@ TEST(CliTest, ListRoutersNamesEveryRouter) {
   }
 }
 
+TEST(CliTest, ListBatchingModesAndPrecisions) {
+  // The three batching modes a scenario's batching.mode accepts, and the seven precisions
+  // (models/precision.h) with their bytes per element: int4 packs two weights per byte.
+  const auto b = RunCli("list batching");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* name : {"static", "continuous", "chunked"}) {
+    EXPECT_NE(b.out.find(name), std::string::npos) << name;
+  }
+  const auto p = RunCli("list precisions --json");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const auto arr = nlohmann::json::parse(p.out);
+  ASSERT_EQ(arr.size(), 7u);
+  std::vector<std::string> names;
+  for (const auto& e : arr) names.push_back(e["name"]);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"}));
+  EXPECT_NE(arr[6]["summary"].get<std::string>().find("0.5 bytes per element"), std::string::npos);
+  EXPECT_NE(arr[3]["summary"].get<std::string>().find("2 bytes per element"), std::string::npos);
+  // A typo gets the closest name.
+  const auto bad = RunCli("list precision");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("precisions"), std::string::npos) << bad.err;
+}
+
 TEST(CliTest, ShippedCatalogFilesValidate) {
   for (const char* f : {"models/catalog/devices.yaml", "models/catalog/models.yaml"}) {
     const auto r = RunCli(std::string("validate ") + FLEETSIM_SOURCE_DIR + "/" + f);
