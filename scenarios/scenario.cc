@@ -227,9 +227,8 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     model.Fail("unknown model '" + model.AsString() + "' (see `fleetsim list models`)",
                ClosestName(model.AsString(), catalog.ModelNames()).value_or(""));
   }
-  if (auto p = r.Optional("precision")) {
-    s.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
-  }
+  const std::optional<ConfigNode> precision_node = r.Optional("precision");
+  if (precision_node) s.precision = *ParsePrecision(precision_node->AsChoice(PrecisionNames()));
   const PricedPool* pool = nullptr;
   // One more pool of the preference list: a new name, the first pool's GPU type.
   auto add_pool = [&](const ConfigNode& n) {
@@ -277,10 +276,11 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
     } else {
       rr.Required("gpu");  // reports the missing key
     }
-    const ConfigNode& gpu = gpu_node ? *gpu_node : replica;
+    // A precision the GPU lacks: the precision is what to change (else the GPU).
+    const ConfigNode& where = precision_node ? *precision_node : gpu_node ? *gpu_node : replica;
     if (!s.gpu->Peak(s.precision)) {
-      gpu.Fail("'" + s.gpu->name + "' has no " + std::string(PrecisionName(s.precision)) +
-               " datapath in the catalog");
+      where.Fail("'" + s.gpu->name + "' has no " + std::string(PrecisionName(s.precision)) +
+                 " datapath in the catalog");
     }
     if (auto tp = rr.Optional("tensor_parallel")) {
       const int64_t t = PositiveInt(*tp, "tensor_parallel");
@@ -447,12 +447,12 @@ TrainingJobSpec ReadTrainingJob(const ConfigNode& node, const Catalog& catalog,
              ClosestName(gpu.AsString(), catalog.DeviceNames()).value_or(""));
   }
   TrainingLayout& lay = j.layout;
-  if (auto p = r.Optional("precision")) {
-    lay.precision = *ParsePrecision(p->AsChoice(PrecisionNames()));
-  }
+  const std::optional<ConfigNode> precision_node = r.Optional("precision");
+  if (precision_node) lay.precision = *ParsePrecision(precision_node->AsChoice(PrecisionNames()));
   if (!j.gpu->Peak(lay.precision)) {
-    gpu.Fail("'" + j.gpu->name + "' has no " + std::string(PrecisionName(lay.precision)) +
-             " datapath in the catalog");
+    (precision_node ? *precision_node : gpu)
+        .Fail("'" + j.gpu->name + "' has no " + std::string(PrecisionName(lay.precision)) +
+              " datapath in the catalog");
   }
   if (auto n = r.Optional("network")) j.network = n->AsChoice({"dgx-a100", "dgx-h100"});
   if (auto n = r.Optional("start")) j.start = n->AsDuration();  // rejects negatives
