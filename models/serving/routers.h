@@ -11,7 +11,7 @@ namespace fleetsim {
 // What a router may look at: a read-only summary of each replica.
 struct ReplicaLoad {
   int64_t waiting = 0;         // requests queued
-  int64_t running = 0;         // sequences in the batch
+  int64_t running = 0;         // sequences in the batch (decoding, or prompts being prefilled)
   int64_t kv_free_tokens = 0;  // KV capacity not in use
 };
 

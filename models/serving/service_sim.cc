@@ -60,7 +60,7 @@ std::vector<ReplicaLoad> ServiceSim::Loads() const {
   for (size_t i = 0; i < active_.size(); ++i) {
     const Replica& rep = replicas_[active_[i]];
     loads[i].waiting = static_cast<int64_t>(rep.waiting.size());
-    loads[i].running = static_cast<int64_t>(rep.running.size());
+    loads[i].running = InBatch(rep);
     loads[i].kv_free_tokens = KvFree(rep);
   }
   return loads;
@@ -71,7 +71,7 @@ const std::vector<ReplicaLoad>& ServiceSim::UpdateLoads() {
   for (size_t i = 0; i < active_.size(); ++i) {
     const Replica& rep = replicas_[active_[i]];
     loads_[i].waiting = static_cast<int64_t>(rep.waiting.size());
-    loads_[i].running = static_cast<int64_t>(rep.running.size());
+    loads_[i].running = InBatch(rep);
     loads_[i].kv_free_tokens = router_reads_kv_ ? KvFree(rep) : 0;
   }
   return loads_;
@@ -135,7 +135,7 @@ size_t ServiceSim::LeastLoadedActive() const {
   size_t best_load = SIZE_MAX;
   for (size_t i = active_.size(); i-- > 0;) {
     const Replica& rep = replicas_[active_[i]];
-    const size_t load = rep.waiting.size() + rep.running.size();
+    const size_t load = rep.waiting.size() + static_cast<size_t>(InBatch(rep));
     if (load < best_load) {
       best_load = load;
       best = active_[i];
@@ -287,6 +287,13 @@ int64_t ServiceSim::KvFree(const Replica& rep) const {
   const int64_t B = static_cast<int64_t>(rep.running.size());
   return perf_.kv_capacity_tokens - rep.context_sum - StepsDone(rep) * B -
          B * config_.batching.kv_block_tokens - reserved;
+}
+
+int64_t ServiceSim::InBatch(const Replica& rep) const {
+  // A prompt in its prefill iteration has left the queue (continuous, static); chunked
+  // prefills stay in the queue until their last chunk, so they count as waiting there.
+  const bool chunked = config_.batching.mode == BatchingConfig::Mode::kChunked;
+  return static_cast<int64_t>(rep.running.size() + (chunked ? 0 : rep.prefilling.size()));
 }
 
 int64_t ServiceSim::StepsDone(const Replica& rep) const {

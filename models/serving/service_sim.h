@@ -122,11 +122,11 @@ class ServiceSim final : public EventHandler {
   // recently activated among equals.
   size_t LeastLoadedActive() const;
   int64_t ActiveReplicas() const { return static_cast<int64_t>(active_.size()); }
-  // The active replicas' indices, in activation order, and what one holds (waiting + running).
+  // The active replicas' indices, in activation order, and what one holds (waiting + in its
+  // batch).
   const std::vector<uint32_t>& ActiveReplicaIds() const { return active_; }
   int64_t Outstanding(size_t replica) const {
-    return static_cast<int64_t>(replicas_[replica].waiting.size() +
-                                replicas_[replica].running.size());
+    return static_cast<int64_t>(replicas_[replica].waiting.size()) + InBatch(replicas_[replica]);
   }
   int64_t LiveReplicas() const { return static_cast<int64_t>(active_.size()) + draining_; }
   int64_t BusyReplicas() const { return busy_replicas_; }
@@ -203,6 +203,9 @@ class ServiceSim final : public EventHandler {
   // Ends r's decode run at the boundary after `steps` steps, if that is before its end.
   void CutRunAfter(size_t r, int64_t steps);
   double StepSeconds(int64_t seqs, int64_t context_sum) const;
+  // Sequences in r's batch: decoding, and prompts in their prefill iteration (what a router
+  // counts as running).
+  int64_t InBatch(const Replica& rep) const;
   // Steps of r's decode run that ended before now (0 outside a run): the exact mode has
   // processed their boundaries by now.
   int64_t StepsDone(const Replica& rep) const;

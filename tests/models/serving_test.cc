@@ -192,6 +192,29 @@ INSTANTIATE_TEST_SUITE_P(
                       FastVsExactCase{BatchingConfig::Mode::kChunked, 12000,
                                       BatchingConfig::Preemption::kSwap}));
 
+TEST(ServingTest, LeastOutstandingCountsPromptsInTheirPrefill) {
+  // Two replicas, two 1,000-token prompts at t = 0, one output token each. The first goes to
+  // replica 0 and starts its prefill at once (1 ms + 1,000 x 1 us = 2 ms). A prompt in its
+  // prefill counts as running, so the second sees replica 0 at 1 and replica 1 at 0 and goes
+  // to replica 1, where it prefills at once too: both TTFTs are 2 ms. (Counting only queued and
+  // decoding requests, both would go to replica 0 and the second would wait: TTFT 4 ms.)
+  for (auto mode : {BatchingConfig::Mode::kContinuous, BatchingConfig::Mode::kStatic}) {
+    Simulator sim;
+    AffineTime model;
+    auto cfg = Config(mode, 2);
+    cfg.router = "least_outstanding";
+    auto stream = std::make_unique<ListStream>();
+    stream->list = {{0.0, 1000, 1, -1}, {0.0, 1000, 1, -1}};
+    ServiceSim svc(sim, cfg, {&model, 50000}, std::move(stream), sim.rng());
+    svc.Start();
+    sim.Run();
+    const auto& m = svc.metrics();
+    ASSERT_EQ(m.completed, 2u);
+    EXPECT_NEAR(m.overall.ttft_s.max(), 0.002, 1e-9);
+    EXPECT_NEAR(m.overall.ttft_s.min(), 0.002, 1e-9);
+  }
+}
+
 TEST(ServingTest, EveryRequestIsAccountedForWhenTheRunStopsMidway) {
   Simulator sim;
   AffineTime model;
