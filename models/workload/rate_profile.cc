@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "sim/config/config.h"
+#include "sim/units.h"
 
 namespace fleetsim {
 
@@ -64,11 +65,16 @@ RateProfile RateProfile::FromConfig(const ConfigNode& arrivals, MapReader& r) {
     dr.Finish();
   }
   if (auto g = r.Optional("growth")) {
-    // "+50 %/week": a fraction per period; kept as (g, period) so compounding is exact.
+    // "+50 %/week": a fraction per period, compounded over the period written ("10 %/day"
+    // is 1.1x a day, not 0.7 a week compounded weekly); kept as (g, period) so it is exact.
     const double per_s = g->AsQuantity(dim::kPerSecond);
-    p.growth_period_s = 7 * kDay;
+    const std::string text = g->AsString();
+    const size_t slash = text.rfind('/');
+    const ParsedQuantity period = ParseQuantityAs(
+        "1 " + text.substr(slash == std::string::npos ? text.size() : slash + 1), dim::kSeconds);
+    p.growth_period_s = period.quantity ? period.quantity->value : 7 * kDay;
     p.growth_per_period = per_s * p.growth_period_s;
-    if (!(p.growth_per_period > -1.0)) g->Fail("growth must be above -100 % per week");
+    if (!(p.growth_per_period > -1.0)) g->Fail("growth must be above -100 % per period");
   }
   if (auto spikes = r.Optional("spikes")) {
     for (const auto& item : spikes->Items()) {

@@ -5,7 +5,8 @@
 //
 //   diurnal(t) = 1 + a cos(2 pi (t - peak_at) / 1 d),  a = (r - 1) / (r + 1)
 //                so that peak / trough = r and the daily mean is exactly 1;
-//   growth(t)  = (1 + g)^(t / period)   compounding ("+50 %/week": g = 0.5, period = 1 week);
+//   growth(t)  = (1 + g)^(t / period)   compounding over the period written ("+50 %/week":
+//                g = 0.5, period = 1 week; "10 %/day": g = 0.1, period = 1 day);
 //   spikes(t)  = product over spikes of a trapezoid: 1 before `at`, rising linearly to
 //                `factor` over `ramp`, holding for `duration`, falling back over `ramp`.
 //

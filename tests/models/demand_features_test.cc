@@ -83,6 +83,19 @@ TEST(GrowthStringTest, FiftyPercentPerWeekCompounds) {
   EXPECT_NEAR(p.RateAt(0.5 * kWeek), 10 * std::sqrt(1.5), 1e-9);
 }
 
+TEST(GrowthStringTest, GrowthCompoundsOverTheUnitWritten) {
+  // "10 %/day": g = 0.1 per day, compounded daily: 10 x 1.1 = 11/s after a day and
+  // 10 x 1.1^7 = 19.487/s after a week (not 0.7 a week compounded weekly: 17/s).
+  const ConfigNode arrivals = Parse(R"({process: poisson, rate: "10/s", growth: "10 %/day"})");
+  MapReader r(arrivals);
+  r.Ignore("process");
+  const RateProfile p = RateProfile::FromConfig(arrivals, r);
+  r.Finish();
+  EXPECT_NEAR(p.growth_period_s, 86400, 1e-9);
+  EXPECT_NEAR(p.RateAt(86400), 11, 1e-9);
+  EXPECT_NEAR(p.RateAt(kWeek), 10 * std::pow(1.1, 7), 1e-9);
+}
+
 TEST(GrowthStringTest, ArrivalsOfTheSecondWeekAreOneAndAHalfTimesTheFirst) {
   // Constant process at 0.01/s growing 50 %/week: arrivals sit at tau = 1, 2, 3, ... of
   // Lambda(t) = integral of 0.01 x 1.5^(s / W) ds = 0.01 W (1.5^(t / W) - 1) / ln 1.5.
