@@ -138,9 +138,8 @@ BoundReplica BindReplica(const ReplicaLayout& l) {
     for (size_t k = 0; k < stages; ++k) {
       const InferenceMemory& mem = mems[k];
       const double usable = mem.capacity_bytes - mem.reserve_bytes - mem.workspace_bytes;
-      const WeightStreamingPlan plan =
-          PlanWeightStreaming(mem.weights_bytes, usable, l.kv_fraction, source_bytes_per_s,
-                              l.link_efficiency);
+      const WeightStreamingPlan plan = PlanWeightStreaming(mem.weights_bytes, usable, l.kv_fraction,
+                                                           source_bytes_per_s, l.link_efficiency);
       b.kv_capacity_tokens =
           std::min(b.kv_capacity_tokens,
                    static_cast<int64_t>(plan.kv_cache_bytes_per_gpu / mem.kv_bytes_per_token));

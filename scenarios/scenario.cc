@@ -9,8 +9,8 @@
 #include "models/serving/routers.h"
 #include "models/training/training_fabric.h"
 #include "scenarios/cli/topology_options.h"
-#include "sim/suggest.h"
 #include "scenarios/streaming_source.h"
+#include "sim/suggest.h"
 #include "topologies/topology_loader.h"
 
 namespace fleetsim {
@@ -339,8 +339,9 @@ ServiceSpec ReadService(const ConfigNode& node, const Catalog& catalog,
         if (from) s.stream_from = from->AsChoice({"host", "nvme"});
         if (auto sv = wr.Optional("server")) s.stream_server = sv->AsString();
         if (s.stream_from == "nvme" && s.stream_server.empty()) {
-          from->Fail("streaming from nvme needs 'server:', a server of the scenario's topology "
-                     "(its NVMe link and PCIe switches set the rate)");
+          from->Fail(
+              "streaming from nvme needs 'server:', a server of the scenario's topology "
+              "(its NVMe link and PCIe switches set the rate)");
         }
         wr.Finish();
       }
