@@ -278,16 +278,18 @@ void ServiceSim::HandleEvent(uint64_t tag) {
   }
 }
 
-int64_t ServiceSim::KvFree(const Replica& rep) const {
+int64_t ServiceSim::KvFreeAfter(const Replica& rep, int64_t steps) const {
   int64_t reserved = 0;
   for (uint32_t id : rep.prefilling) {
     const Request& q = requests_[id];
     reserved += q.prompt + q.generated + config_.batching.kv_block_tokens;
   }
   const int64_t B = static_cast<int64_t>(rep.running.size());
-  return perf_.kv_capacity_tokens - rep.context_sum - StepsDone(rep) * B -
+  return perf_.kv_capacity_tokens - rep.context_sum - steps * B -
          B * config_.batching.kv_block_tokens - reserved;
 }
+
+int64_t ServiceSim::KvFree(const Replica& rep) const { return KvFreeAfter(rep, StepsDone(rep)); }
 
 int64_t ServiceSim::InBatch(const Replica& rep) const {
   // A prompt in its prefill iteration has left the queue (continuous, static); chunked
@@ -313,14 +315,7 @@ bool ServiceSim::HeadAdmissibleAfter(const Replica& rep, int64_t steps) const {
   if (B + static_cast<int64_t>(rep.prefilling.size()) >= b.max_batch) return false;
   if (b.mode == BatchingConfig::Mode::kChunked && b.max_batched_tokens - B <= 0) return false;
   const Request& q = requests_[rep.waiting.front()];
-  // KvFree at that boundary: the run's start context plus `steps` tokens per sequence.
-  int64_t reserved = 0;
-  for (uint32_t id : rep.prefilling) {
-    reserved += requests_[id].prompt + requests_[id].generated + b.kv_block_tokens;
-  }
-  const int64_t free =
-      perf_.kv_capacity_tokens - rep.context_sum - steps * B - B * b.kv_block_tokens - reserved;
-  return q.prompt + q.generated + b.kv_block_tokens <= free;
+  return q.prompt + q.generated + b.kv_block_tokens <= KvFreeAfter(rep, steps);
 }
 
 int64_t ServiceSim::BusyNs() const {

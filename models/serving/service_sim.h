@@ -209,7 +209,9 @@ class ServiceSim final : public EventHandler {
   // Steps of r's decode run that ended before now (0 outside a run): the exact mode has
   // processed their boundaries by now.
   int64_t StepsDone(const Replica& rep) const;
-  // Free KV tokens now, counting the tokens the steps done so far added.
+  // Free KV tokens after `steps` steps of the decode run in progress (or from now outside a
+  // run), and now (counting the steps done so far).
+  int64_t KvFreeAfter(const Replica& rep, int64_t steps) const;
   int64_t KvFree(const Replica& rep) const;
   // Whether the head of r's queue could be admitted at the boundary after `steps` more
   // decode steps of its current batch (the checks of StartPrefill / StartChunkedIteration).
