@@ -362,6 +362,15 @@ class Planner {
             AddSeries(ch, label, *c, false, /*max=*/true, false, false);
           }
         }
+        // Its classes' p99 ("S.C.ttft_p99_s"; the service writes them with two classes or
+        // more), one line each beside the overall percentiles.
+        for (const auto& c : cols) {
+          if (c.kind == ColumnKind::kLatency && StartsWith(c.prefix, p + ".") &&
+              c.name == fam + "_p99_s") {
+            AddSeries(ch, c.prefix.substr(p.size() + 1) + " p99", c, false, /*max=*/true, false,
+                      false);
+          }
+        }
         if (ch.series.empty()) continue;
         if (const Json* s = FindByName(summary_, "services", p)) {
           if (s->contains("classes") && (*s)["classes"].is_array()) {
@@ -382,8 +391,13 @@ class Planner {
     for (const char* family : {"ttft", "tpot", "e2e"}) {
       std::vector<const Column*> group;
       for (const auto& c : cols) {
+        const size_t dot = c.prefix.find('.');
+        const bool of_a_service =
+            FindByName(summary_, "services", c.prefix) ||
+            (dot != std::string::npos &&
+             FindByName(summary_, "services", c.prefix.substr(0, dot)));  // a class's columns
         if (c.kind == ColumnKind::kLatency && StartsWith(c.name, std::string(family) + "_") &&
-            !FindByName(summary_, "services", c.prefix)) {
+            !of_a_service) {
           group.push_back(&c);
         }
       }

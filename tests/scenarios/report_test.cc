@@ -236,6 +236,23 @@ TEST(ReportPlanTest, AttainmentIsNotUtilisation) {
   EXPECT_EQ(util->series[0].column, "chat.kv_used_fraction");
 }
 
+TEST(ReportPlanTest, ClassLatencyJoinsItsServiceCharts) {
+  // chat.interactive.ttft_p99_s and chat.batch.ttft_p99_s are the p99 of chat's two classes:
+  // one line each in chat's TTFT chart ("interactive p99", "batch p99") beside the overall
+  // p99, and no run-wide TTFT chart (that one is for prefixes that are not services).
+  const auto t = Table({"time_s", "chat.ttft_p99_s", "chat.interactive.ttft_p50_s",
+                        "chat.interactive.ttft_p99_s", "chat.batch.ttft_p99_s"},
+                       {{0, 60}, {kNaN, 0.7}, {kNaN, 0.2}, {kNaN, 0.4}, {kNaN, 0.9}});
+  const ReportPlan plan = PlanRunReport(ChatSummary(), t);
+  const ReportChart* ttft = Find(plan, "chat: TTFT over time");
+  ASSERT_NE(ttft, nullptr);
+  ASSERT_EQ(ttft->series.size(), 3u);
+  EXPECT_NE(FindSeries(*ttft, "p99"), nullptr);
+  EXPECT_NE(FindSeries(*ttft, "interactive p99"), nullptr);
+  EXPECT_NE(FindSeries(*ttft, "batch p99"), nullptr);
+  EXPECT_EQ(Find(plan, "TTFT over time"), nullptr);
+}
+
 TEST(ReportPlanTest, LatencyOfNonServicesSharesOneChart) {
   // `fleetsim compare` writes cloud.ttft_p99_s and owned.ttft_p99_s for plans, not services:
   // one TTFT chart with both, labelled by column; no per-plan charts. Its report_title
