@@ -6,6 +6,7 @@
 
 #include "models/serving/autoscaler.h"
 #include "models/serving/service_sim.h"
+#include "tests/models/serving_doubles.h"
 
 namespace fleetsim {
 namespace {
@@ -111,14 +112,7 @@ struct ConstantTime final : IterationTimeModel {
   double Seconds(const IterationShape&) const override { return 0.010; }  // 10 ms per iteration
 };
 
-struct ListStream final : RequestStream {
-  std::vector<RequestSpec> list;
-  size_t next = 0;
-  std::optional<RequestSpec> Next() override {
-    if (next == list.size()) return std::nullopt;
-    return list[next++];
-  }
-};
+using test::ListStream;
 
 struct Recorder final : ServiceObserver {
   std::vector<size_t> stopped;

@@ -66,15 +66,21 @@ TEST(EmpiricalLengthFileTest, AMissingFileIsAConfigError) {
                ConfigError);
 }
 
+// The rate profile of an arrivals map (its `process` key is the stream's, not the profile's).
+RateProfile ProfileOf(const std::string& yaml) {
+  const ConfigNode arrivals = Parse(yaml);
+  MapReader r(arrivals);
+  r.Ignore("process");
+  RateProfile p = RateProfile::FromConfig(arrivals, r);
+  r.Finish();
+  return p;
+}
+
 TEST(GrowthStringTest, FiftyPercentPerWeekCompounds) {
   // "50 %/week" is a rate of 0.5 per 604,800 s; docs/demand.md: growth(t) = (1 + g)^(t / 1
   // week) with g = 0.5, so rate(1 week) = 10 x 1.5 = 15/s and rate(2 weeks) = 10 x 1.5^2 =
   // 22.5/s (compound, not the linear 20/s), and half a week 10 x sqrt(1.5) = 12.247/s.
-  const ConfigNode arrivals = Parse(R"({process: poisson, rate: "10/s", growth: "50 %/week"})");
-  MapReader r(arrivals);
-  r.Ignore("process");
-  const RateProfile p = RateProfile::FromConfig(arrivals, r);
-  r.Finish();
+  const RateProfile p = ProfileOf(R"({process: poisson, rate: "10/s", growth: "50 %/week"})");
   EXPECT_NEAR(p.growth_per_period, 0.5, 1e-12);
   EXPECT_NEAR(p.growth_period_s, kWeek, 1e-9);
   EXPECT_NEAR(p.RateAt(0), 10, 1e-12);
@@ -86,11 +92,7 @@ TEST(GrowthStringTest, FiftyPercentPerWeekCompounds) {
 TEST(GrowthStringTest, GrowthCompoundsOverTheUnitWritten) {
   // "10 %/day": g = 0.1 per day, compounded daily: 10 x 1.1 = 11/s after a day and
   // 10 x 1.1^7 = 19.487/s after a week (not 0.7 a week compounded weekly: 17/s).
-  const ConfigNode arrivals = Parse(R"({process: poisson, rate: "10/s", growth: "10 %/day"})");
-  MapReader r(arrivals);
-  r.Ignore("process");
-  const RateProfile p = RateProfile::FromConfig(arrivals, r);
-  r.Finish();
+  const RateProfile p = ProfileOf(R"({process: poisson, rate: "10/s", growth: "10 %/day"})");
   EXPECT_NEAR(p.growth_period_s, 86400, 1e-9);
   EXPECT_NEAR(p.RateAt(86400), 11, 1e-9);
   EXPECT_NEAR(p.RateAt(kWeek), 10 * std::pow(1.1, 7), 1e-9);

@@ -10,27 +10,13 @@
 #include <vector>
 
 #include "models/serving/service_sim.h"
+#include "tests/models/serving_doubles.h"
 
 namespace fleetsim {
 namespace {
 
-// Iteration time = a + b x prefill tokens + c x decode seqs + d x decode context tokens.
-struct AffineTime final : IterationTimeModel {
-  double a = 1e-3, b = 1e-6, c = 0, d = 0;
-  double Seconds(const IterationShape& s) const override {
-    return a + b * static_cast<double>(s.prefill_tokens) + c * static_cast<double>(s.decode_seqs) +
-           d * static_cast<double>(s.decode_context_tokens);
-  }
-};
-
-struct ListStream final : RequestStream {
-  std::vector<RequestSpec> list;
-  size_t next = 0;
-  std::optional<RequestSpec> Next() override {
-    if (next == list.size()) return std::nullopt;
-    return list[next++];
-  }
-};
+using test::AffineTime;
+using test::ListStream;
 
 struct Iteration {
   ServiceObserver::Phase phase;

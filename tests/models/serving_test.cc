@@ -1,4 +1,5 @@
 #include "models/serving/service_sim.h"
+#include "tests/models/serving_doubles.h"
 
 #include <gtest/gtest.h>
 
@@ -7,25 +8,8 @@
 namespace fleetsim {
 namespace {
 
-// A test double, not physics: iteration time = a + b * prefill tokens + c * decode seqs
-// + d * decode context tokens. Values in the tests are chosen so that hand sums are exact.
-struct AffineTime final : IterationTimeModel {
-  double a = 1e-3, b = 1e-6, c = 0, d = 0;
-  double Seconds(const IterationShape& s) const override {
-    return a + b * static_cast<double>(s.prefill_tokens) + c * static_cast<double>(s.decode_seqs) +
-           d * static_cast<double>(s.decode_context_tokens);
-  }
-};
-
-// A stream from a fixed list.
-struct ListStream final : RequestStream {
-  std::vector<RequestSpec> list;
-  size_t next = 0;
-  std::optional<RequestSpec> Next() override {
-    if (next == list.size()) return std::nullopt;
-    return list[next++];
-  }
-};
+using test::AffineTime;
+using test::ListStream;
 
 // Poisson arrivals with random lengths, from the kernel's RNG (deterministic).
 struct RandomStream final : RequestStream {
